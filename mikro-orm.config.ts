@@ -1,0 +1,72 @@
+import { Migrator } from '@mikro-orm/migrations';
+import { defineConfig, type Options } from '@mikro-orm/postgresql';
+import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
+import { Session } from './src/auth/session.entity.js';
+import { Category } from './src/categories/category.entity.js';
+import { Task } from './src/tasks/task.entity.js';
+import { User } from './src/users/user.entity.js';
+
+export interface DatabaseSettings {
+  url: string;
+  poolSize: number;
+  maxOverflow: number;
+  acquireTimeoutMs: number;
+  statementTimeoutMs: number;
+  /** Load migrations from the TypeScript sources (tests, CLI) instead of `dist/`. */
+  preferTs?: boolean;
+}
+
+const SSL_MODES_THAT_ENCRYPT = new Set(['require', 'verify-ca', 'verify-full']);
+
+/**
+ * `pg` gets the host, user and database from MikroORM, which drops the URL's query string, so
+ * `sslmode` has to be translated here: hosted PostgreSQL (Neon, RDS...) refuses plain connections.
+ */
+function sslOptionsFor(url: string) {
+  const mode = new URL(url).searchParams.get('sslmode');
+  if (!mode || !SSL_MODES_THAT_ENCRYPT.has(mode)) {
+    return undefined;
+  }
+  return { rejectUnauthorized: mode === 'verify-full' || mode === 'verify-ca' };
+}
+
+/** The one ORM configuration: the app, the migration runner and the tests all build from it. */
+export function createOrmConfig(settings: DatabaseSettings): Options {
+  return defineConfig({
+    clientUrl: settings.url,
+    entities: [User, Session, Category, Task],
+    metadataProvider: ReflectMetadataProvider,
+    extensions: [Migrator],
+    preferTs: settings.preferTs,
+    pool: { min: 0, max: settings.poolSize + settings.maxOverflow, idleTimeoutMillis: 30_000 },
+    driverOptions: {
+      connectionTimeoutMillis: settings.acquireTimeoutMs,
+      statement_timeout: settings.statementTimeoutMs,
+      ssl: sslOptionsFor(settings.url),
+    },
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      path: 'dist/migrations',
+      pathTs: 'migrations',
+      glob: '!(*.d).{js,ts}',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: true,
+      snapshotName: '.snapshot-tasktracker',
+      silent: true,
+    },
+    // Entities are serialised through explicit response DTOs, never by reflection over the ORM.
+    forceUtcTimezone: true,
+    ignoreUndefinedInQuery: true,
+  });
+}
+
+/** Used by the `mikro-orm` CLI only; the app passes its validated settings instead. */
+export default createOrmConfig({
+  url: process.env.DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:54329/tasktracker',
+  poolSize: 2,
+  maxOverflow: 0,
+  acquireTimeoutMs: 5_000,
+  statementTimeoutMs: 60_000,
+  preferTs: true,
+});

@@ -1,0 +1,92 @@
+import {
+  ConnectionException,
+  ForeignKeyConstraintViolationException,
+  LockWaitTimeoutException,
+  NotFoundError,
+  NotNullConstraintViolationException,
+  CheckConstraintViolationException,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
+import { HttpException } from '@nestjs/common';
+import { ApiProblemException } from './api-problem.exception.js';
+import { problem, type Problem } from './problem.js';
+
+export interface MappedProblem {
+  problem: Problem;
+  headers: Record<string, string>;
+  /** Unexpected: log it with its stack, answer 500 without details. */
+  unexpected: boolean;
+}
+
+const RETRY_AFTER_SECONDS = '1';
+
+interface FastifyLikeError {
+  code?: string;
+}
+
+const FASTIFY_ERROR_DETAILS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported content type: send application/json.',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is too large.',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'The body is empty but the content type says JSON.',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'The body is not valid JSON.',
+};
+
+function isPoolExhausted(error: Error): boolean {
+  return /timeout exceeded when trying to connect|Connection terminated|ECONNREFUSED|the database system is (starting|shutting) up/i.test(
+    error.message,
+  );
+}
+
+/**
+ * The one place errors become HTTP answers, so every route speaks the same error model and no
+ * SQL, stack trace or ORM class name ever reaches a client.
+ */
+export function mapErrorToProblem(error: unknown): MappedProblem {
+  const answer = (p: Problem, headers: Record<string, string> = {}, unexpected = false) => ({
+    problem: p,
+    headers,
+    unexpected,
+  });
+
+  if (error instanceof ApiProblemException) {
+    return answer(error.problem, error.headers);
+  }
+  if (error instanceof HttpException) {
+    // Nest wraps Fastify's own errors (body parsing, size, content type); their code says more.
+    const fastifyCode = (error.cause as FastifyLikeError | undefined)?.code;
+    if (fastifyCode && FASTIFY_ERROR_DETAILS[fastifyCode]) {
+      return answer(problem(error.getStatus(), FASTIFY_ERROR_DETAILS[fastifyCode]));
+    }
+    const response = error.getResponse();
+    const detail =
+      typeof response === 'string'
+        ? response
+        : Array.isArray((response as { message?: unknown }).message)
+          ? ((response as { message: string[] }).message).join('; ')
+          : String((response as { message?: unknown }).message ?? error.message);
+    return answer(problem(error.getStatus(), detail));
+  }
+  if (error instanceof NotFoundError) {
+    return answer(problem(404, 'The resource does not exist.'));
+  }
+  if (error instanceof UniqueConstraintViolationException) {
+    return answer(problem(409, 'A resource with the same unique value already exists.', { type: 'conflict' }));
+  }
+  if (error instanceof ForeignKeyConstraintViolationException) {
+    return answer(problem(409, 'The change refers to a resource that does not exist.', { type: 'conflict' }));
+  }
+  if (error instanceof NotNullConstraintViolationException || error instanceof CheckConstraintViolationException) {
+    return answer(problem(400, 'The request breaks a data constraint.', { type: 'validation-error' }));
+  }
+  if (error instanceof LockWaitTimeoutException) {
+    return answer(problem(503, 'The database is busy; retry shortly.', { type: 'unavailable' }), {
+      'Retry-After': RETRY_AFTER_SECONDS,
+    });
+  }
+  if (error instanceof ConnectionException || (error instanceof Error && isPoolExhausted(error))) {
+    return answer(problem(503, 'The database is unavailable; retry shortly.', { type: 'unavailable' }), {
+      'Retry-After': RETRY_AFTER_SECONDS,
+    });
+  }
+  return answer(problem(500, 'An unexpected error occurred.'), {}, true);
+}

@@ -1,0 +1,119 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+import { parseDuration, DURATION_PATTERN } from './duration.js';
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+const toInteger = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/**
+ * Every environment variable the API reads, with its default. Validated once at boot so a bad
+ * value stops the process with a message naming the variable instead of failing at first use.
+ */
+export class Environment {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** Unset: an embedded PostgreSQL is started with its data under EMBEDDED_DATABASE_DIR. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^/]+\/[^/?]+(\?.*)?$/, {
+    message: 'DATABASE_URL must look like postgres://user:password@host:5432/database',
+  })
+  DATABASE_URL?: string;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  DATABASE_POOL_SIZE = 10;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  DATABASE_MAX_OVERFLOW = 20;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DATABASE_ACQUIRE_TIMEOUT_MS = 5_000;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  DATABASE_STATEMENT_TIMEOUT_MS = 15_000;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  MIGRATE_ON_START = false;
+
+  @IsString()
+  EMBEDDED_DATABASE_DIR = '.data/postgres';
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1024)
+  @Max(65535)
+  EMBEDDED_DATABASE_PORT = 54329;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(15)
+  BCRYPT_COST = 12;
+
+  @Matches(DURATION_PATTERN, { message: 'SESSION_TTL must be a duration such as 12h, 90m or 3600s' })
+  SESSION_TTL = '12h';
+
+  @Matches(DURATION_PATTERN, {
+    message: 'SESSION_IDLE_TIMEOUT must be a duration such as 30m or 1800s',
+  })
+  SESSION_IDLE_TIMEOUT = '30m';
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  TRUST_PROXY = false;
+}
+
+/** Validates `process.env`-like input; throws one error listing every bad variable. */
+export function validateEnvironment(raw: Record<string, unknown>): Environment {
+  const present = Object.fromEntries(
+    Object.entries(raw).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const environment = plainToInstance(Environment, present, { exposeDefaultValues: true });
+  const errors = validateSync(environment, { whitelist: false, skipMissingProperties: false });
+  if (errors.length > 0) {
+    const lines = errors.map(
+      (error) => `  ${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`,
+    );
+    throw new Error(`Invalid environment configuration:\n${lines.join('\n')}`);
+  }
+  parseDuration(environment.SESSION_TTL);
+  parseDuration(environment.SESSION_IDLE_TIMEOUT);
+  return environment;
+}

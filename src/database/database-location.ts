@@ -1,0 +1,35 @@
+import type { Environment } from '../config/environment.js';
+import { describeDatabaseUrl } from './database-settings.js';
+import { startEmbeddedDatabase } from './embedded-database.js';
+
+export interface DatabaseLocation {
+  url: string;
+  /** For the startup log: which database this process uses. */
+  description: string;
+  embedded: boolean;
+  /** Stops the embedded server; nothing to do for an external one. */
+  release(): Promise<void>;
+}
+
+/** `DATABASE_URL` when set, otherwise an embedded PostgreSQL kept under EMBEDDED_DATABASE_DIR. */
+export async function locateDatabase(environment: Environment): Promise<DatabaseLocation> {
+  if (environment.DATABASE_URL) {
+    return {
+      url: environment.DATABASE_URL,
+      description: `PostgreSQL at ${describeDatabaseUrl(environment.DATABASE_URL)}`,
+      embedded: false,
+      release: async () => undefined,
+    };
+  }
+  const embedded = await startEmbeddedDatabase({
+    dataDir: environment.EMBEDDED_DATABASE_DIR,
+    port: environment.EMBEDDED_DATABASE_PORT,
+    databaseName: 'tasktracker',
+  });
+  return {
+    url: embedded.url,
+    description: `embedded PostgreSQL at ${describeDatabaseUrl(embedded.url)} (data in ${embedded.dataDir})`,
+    embedded: true,
+    release: () => embedded.stop(),
+  };
+}

@@ -1,0 +1,48 @@
+import { MikroORM } from '@mikro-orm/core';
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Inject, Logger, Module, type OnModuleInit } from '@nestjs/common';
+import { createOrmConfig } from '../../mikro-orm.config.js';
+import { Environment } from '../config/environment.js';
+import { databaseSettingsFrom } from './database-settings.js';
+
+/**
+ * The one place the ORM is built, from the root `mikro-orm.config.ts`. Feature modules register
+ * their own entities with `MikroOrmModule.forFeature` and use the request-scoped EntityManager.
+ */
+@Module({
+  imports: [
+    MikroOrmModule.forRootAsync({
+      driver: PostgreSqlDriver,
+      inject: [Environment],
+      useFactory: (environment: Environment) => {
+        if (!environment.DATABASE_URL) {
+          throw new Error('DATABASE_URL is not set: main.ts sets it after starting the embedded database');
+        }
+        return createOrmConfig({
+          ...databaseSettingsFrom(environment, environment.DATABASE_URL),
+          preferTs: environment.NODE_ENV === 'test',
+        });
+      },
+    }),
+  ],
+})
+export class DatabaseModule implements OnModuleInit {
+  private readonly logger = new Logger(DatabaseModule.name);
+
+  constructor(
+    private readonly orm: MikroORM,
+    @Inject(Environment) private readonly environment: Environment,
+  ) {}
+
+  /** Schema changes at boot are opt-in: production applies them with `npm run db:migrate`. */
+  async onModuleInit(): Promise<void> {
+    if (!this.environment.MIGRATE_ON_START) {
+      return;
+    }
+    const applied = await this.orm.migrator.up();
+    if (applied.length > 0) {
+      this.logger.log(`Applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import { OptionalProps, type Rel } from '@mikro-orm/core';
+import {
+  BeforeCreate,
+  BeforeUpdate,
+  Entity,
+  Enum,
+  Index,
+  ManyToOne,
+  PrimaryKey,
+  Property,
+} from '@mikro-orm/decorators/legacy';
+import { Category } from '../categories/category.entity.js';
+import { newId, UUID_PRIMARY_KEY } from '../database/uuid-primary-key.js';
+import { User } from '../users/user.entity.js';
+import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from './task-enums.js';
+
+/** The text `q` searches; queries must use this exact expression for the index to apply. */
+export const TASK_SEARCH_DOCUMENT = `(title || ' ' || coalesce(description, ''))`;
+
+/**
+ * Indexes follow the list query: the owner first (equality), then the sort key, then `id` as the
+ * tie-breaker that makes keyset pagination total. `priority_rank` lets priority sort by rank
+ * (high > medium > low) on a plain index instead of an alphabetical one.
+ */
+@Entity({ tableName: 'tasks' })
+@Index({ name: 'tasks_user_created_at_idx', properties: ['user', 'createdAt', 'id'] })
+@Index({ name: 'tasks_user_updated_at_idx', properties: ['user', 'updatedAt', 'id'] })
+@Index({ name: 'tasks_user_due_date_idx', properties: ['user', 'dueDate', 'id'] })
+@Index({ name: 'tasks_user_priority_idx', properties: ['user', 'priorityRank', 'id'] })
+@Index({ name: 'tasks_user_status_idx', properties: ['user', 'status', 'createdAt', 'id'] })
+@Index({ name: 'tasks_user_title_idx', properties: ['user', 'title', 'id'] })
+@Index({ name: 'tasks_user_category_idx', properties: ['user', 'category'] })
+// ON DELETE SET NULL looks tasks up by category alone.
+@Index({ name: 'tasks_category_id_idx', properties: ['category'] })
+// `q` searches title and description with ILIKE '%...%': a trigram index serves it (pg_trgm).
+@Index({
+  name: 'tasks_search_trgm_idx',
+  expression: `create index "tasks_search_trgm_idx" on "tasks" using gin ((${TASK_SEARCH_DOCUMENT}) gin_trgm_ops)`,
+})
+export class Task {
+  [OptionalProps]?:
+    | 'status'
+    | 'priority'
+    | 'priorityRank'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'version'
+    | 'completedAt';
+
+  @PrimaryKey(UUID_PRIMARY_KEY)
+  id: string = newId();
+
+  @Property({ type: 'string', length: 200 })
+  title: string;
+
+  @Property({ type: 'text', nullable: true })
+  description: string | null = null;
+
+  @Enum({ items: [...TASK_STATUSES], type: 'string', default: 'pending' })
+  status: TaskStatus = 'pending';
+
+  @Enum({ items: [...TASK_PRIORITIES], type: 'string', default: 'medium' })
+  priority: TaskPriority = 'medium';
+
+  @Property({
+    type: 'smallint',
+    generated: "(case priority when 'high' then 3 when 'medium' then 2 else 1 end) stored",
+    hidden: true,
+  })
+  priorityRank?: number;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  dueDate: Date | null = null;
+
+  /** Owned by the server: set when the task becomes completed, cleared when it leaves that state. */
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  completedAt: Date | null = null;
+
+  @ManyToOne({ entity: () => User, deleteRule: 'cascade', hidden: true })
+  user: Rel<User>;
+
+  @ManyToOne({ entity: () => Category, deleteRule: 'set null', nullable: true })
+  category: Rel<Category> | null = null;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Property({
+    type: 'datetime',
+    columnType: 'timestamptz',
+    defaultRaw: 'now()',
+    onUpdate: () => new Date(),
+  })
+  updatedAt: Date = new Date();
+
+  /** Optimistic lock: every update checks and bumps it, and it feeds the ETag. */
+  @Property({ type: 'integer', version: true, default: 1 })
+  version: number = 1;
+
+  constructor(user: Rel<User>, title: string) {
+    this.user = user;
+    this.title = title;
+  }
+
+  @BeforeCreate()
+  @BeforeUpdate()
+  protected syncCompletedAt(): void {
+    if (this.status === 'completed') {
+      this.completedAt ??= new Date();
+    } else {
+      this.completedAt = null;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { Collection, OptionalProps, type Rel } from '@mikro-orm/core';
+import {
+  Check,
+  Entity,
+  Index,
+  OneToMany,
+  PrimaryKey,
+  Property,
+  Unique,
+} from '@mikro-orm/decorators/legacy';
+import { Session } from '../auth/session.entity.js';
+import { Category } from '../categories/category.entity.js';
+import { newId, UUID_PRIMARY_KEY } from '../database/uuid-primary-key.js';
+import { Task } from '../tasks/task.entity.js';
+import { DEFAULT_BCRYPT_COST, hashPassword, verifyPassword } from './password.js';
+
+@Entity({ tableName: 'users' })
+@Index({ name: 'users_created_at_idx', properties: ['createdAt'] })
+@Unique({
+  name: 'users_username_lower_unique',
+  expression: 'create unique index "users_username_lower_unique" on "users" (lower("username"))',
+})
+@Check({ name: 'users_email_lower_case_check', expression: 'email = lower(email)' })
+export class User {
+  [OptionalProps]?: 'isActive' | 'emailVerified' | 'createdAt' | 'updatedAt';
+
+  @PrimaryKey(UUID_PRIMARY_KEY)
+  id: string = newId();
+
+  /** Always stored lower-cased, so the plain unique index is case-insensitive. */
+  @Property({ type: 'string', length: 255, unique: 'users_email_unique' })
+  email: string;
+
+  @Property({ type: 'string', length: 50 })
+  username: string;
+
+  @Property({ type: 'string', length: 100 })
+  name: string;
+
+  @Property({ type: 'string', length: 255, hidden: true })
+  passwordHash: string;
+
+  @Property({ type: 'boolean', default: true })
+  isActive: boolean = true;
+
+  @Property({ type: 'boolean', default: false })
+  emailVerified: boolean = false;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Property({
+    type: 'datetime',
+    columnType: 'timestamptz',
+    defaultRaw: 'now()',
+    onUpdate: () => new Date(),
+  })
+  updatedAt: Date = new Date();
+
+  @OneToMany({ entity: () => Task, mappedBy: 'user', hidden: true })
+  tasks = new Collection<Rel<Task>>(this);
+
+  @OneToMany({ entity: () => Category, mappedBy: 'user', hidden: true })
+  categories = new Collection<Rel<Category>>(this);
+
+  @OneToMany({ entity: () => Session, mappedBy: 'user', hidden: true })
+  sessions = new Collection<Rel<Session>>(this);
+
+  constructor(email: string, username: string, name: string) {
+    this.email = email.toLowerCase();
+    this.username = username;
+    this.name = name;
+  }
+
+  async setPassword(plain: string, cost = DEFAULT_BCRYPT_COST): Promise<void> {
+    this.passwordHash = await hashPassword(plain, cost);
+  }
+
+  async checkPassword(plain: string): Promise<boolean> {
+    return verifyPassword(plain, this.passwordHash);
+  }
+}

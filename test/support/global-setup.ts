@@ -1,0 +1,48 @@
+// Jest loads this file outside its module system, so imports name the .ts files themselves.
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedDatabase } from '../../src/database/embedded-database.ts';
+import { assertTestDatabase, ensureDatabaseExists } from './test-database.ts';
+
+const TEST_DATABASE_NAME = 'tasktracker_test';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Tests run against TEST_DATABASE_URL (or DATABASE_URL) when given, else against a throw-away
+ * embedded PostgreSQL. Either way the database name must say it is for tests.
+ */
+export default async function globalSetup(): Promise<void> {
+  const given = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (given) {
+    assertTestDatabase(given);
+    await ensureDatabaseExists(given);
+    process.env.TEST_DATABASE_URL = given;
+    return;
+  }
+  const root = mkdtempSync(join(tmpdir(), 'tasktracker-test-'));
+  // When run as root, PostgreSQL runs as the `postgres` user and must reach its data directory.
+  chmodSync(root, 0o755);
+  const database = await startEmbeddedDatabase({
+    dataDir: join(root, 'data'),
+    port: await freePort(),
+    databaseName: TEST_DATABASE_NAME,
+  });
+  process.env.TEST_DATABASE_URL = database.url;
+  (globalThis as { stopTestDatabase?: () => Promise<void> }).stopTestDatabase = async () => {
+    await database.stop();
+    rmSync(root, { recursive: true, force: true });
+  };
+}
