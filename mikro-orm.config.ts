@@ -1,6 +1,7 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
+import { LoginThrottle } from './src/auth/login-throttle.entity.js';
 import { Session } from './src/auth/session.entity.js';
 import { Category } from './src/categories/category.entity.js';
 import { Task } from './src/tasks/task.entity.js';
@@ -34,7 +35,7 @@ function sslOptionsFor(url: string) {
 export function createOrmConfig(settings: DatabaseSettings): Options {
   return defineConfig({
     clientUrl: settings.url,
-    entities: [User, Session, Category, Task],
+    entities: [User, Session, LoginThrottle, Category, Task],
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
     preferTs: settings.preferTs,

@@ -22,6 +22,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
   });
+  // The API speaks JSON only: any other body type answers 415 instead of reaching validation.
+  adapter.getInstance().removeContentTypeParser('text/plain');
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     logger: options.logger,

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { ProblemSchema } from './common/errors/problem.schema.js';
 
 export const BEARER_SCHEME = 'bearer';
 
@@ -12,9 +13,8 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     )
     .setVersion('1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'accessToken from POST /api/v1/auth/login' }, BEARER_SCHEME)
-    .addSecurityRequirements(BEARER_SCHEME)
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return SwaggerModule.createDocument(app, config, { extraModels: [ProblemSchema] });
 }
 
 /** Swagger UI at /docs, the document at /docs-json. */

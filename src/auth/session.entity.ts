@@ -1,13 +1,16 @@
-import { OptionalProps, type Rel } from '@mikro-orm/core';
+import { EntityRepositoryType, OptionalProps, type Rel } from '@mikro-orm/core';
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { newId, UUID_PRIMARY_KEY } from '../database/uuid-primary-key.js';
 import { User } from '../users/user.entity.js';
+import { SessionRepository } from './session.repository.js';
 
 /** A login session. Only the SHA-256 of its bearer token is stored; the token is shown once. */
-@Entity({ tableName: 'sessions' })
+@Entity({ tableName: 'sessions', repository: () => SessionRepository })
 @Index({ name: 'sessions_expires_at_idx', properties: ['expiresAt'] })
 @Index({ name: 'sessions_user_id_idx', properties: ['user'] })
 export class Session {
+  [EntityRepositoryType]?: SessionRepository;
+
   [OptionalProps]?: 'createdAt' | 'lastUsedAt' | 'userAgent';
 
   @PrimaryKey(UUID_PRIMARY_KEY)

@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type Type, type ValidationError } from '@nestjs/common';
 import { validationProblem } from './errors/api-problem.exception.js';
 import type { FieldError } from './errors/problem.js';
 
@@ -24,4 +24,11 @@ export function createValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => validationProblem(flatten(errors)),
   });
+}
+
+const sharedPipe = createValidationPipe();
+
+/** Runs the global pipe's rules outside the pipe stage (e.g. in a guard, which runs first). */
+export async function validateBody<T>(dto: Type<T>, body: unknown): Promise<T> {
+  return sharedPipe.transform(body, { type: 'body', metatype: dto }) as Promise<T>;
 }

@@ -1,4 +1,4 @@
-import { Collection, OptionalProps, type Rel } from '@mikro-orm/core';
+import { Collection, EntityRepositoryType, OptionalProps, type Rel } from '@mikro-orm/core';
 import {
   Check,
   Entity,
@@ -13,8 +13,9 @@ import { Category } from '../categories/category.entity.js';
 import { newId, UUID_PRIMARY_KEY } from '../database/uuid-primary-key.js';
 import { Task } from '../tasks/task.entity.js';
 import { DEFAULT_BCRYPT_COST, hashPassword, verifyPassword } from './password.js';
+import { UserRepository } from './user.repository.js';
 
-@Entity({ tableName: 'users' })
+@Entity({ tableName: 'users', repository: () => UserRepository })
 @Index({ name: 'users_created_at_idx', properties: ['createdAt'] })
 @Unique({
   name: 'users_username_lower_unique',
@@ -22,6 +23,8 @@ import { DEFAULT_BCRYPT_COST, hashPassword, verifyPassword } from './password.js
 })
 @Check({ name: 'users_email_lower_case_check', expression: 'email = lower(email)' })
 export class User {
+  [EntityRepositoryType]?: UserRepository;
+
   [OptionalProps]?: 'isActive' | 'emailVerified' | 'createdAt' | 'updatedAt';
 
   @PrimaryKey(UUID_PRIMARY_KEY)

@@ -1,0 +1,43 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ApiProblemException } from '../common/errors/api-problem.exception.js';
+import { Environment } from '../config/environment.js';
+import { hashPassword, verifyPassword } from '../users/password.js';
+import type { User } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import { LoginThrottleService } from './login-throttle.service.js';
+
+/** One answer for every failed login, so it never tells which accounts exist. */
+export const invalidCredentials = () =>
+  new ApiProblemException(401, 'Invalid login or password.', {
+    type: 'invalid-credentials',
+    headers: { 'WWW-Authenticate': 'Bearer' },
+  });
+
+@Injectable()
+export class AuthService implements OnModuleInit {
+  /** Compared against when no account matches, so both failures cost one bcrypt comparison. */
+  private dummyHash: string;
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly loginThrottle: LoginThrottleService,
+    @Inject(Environment) private readonly environment: Environment,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.dummyHash = await hashPassword('no account has this password', this.environment.BCRYPT_COST);
+  }
+
+  /** passport-local's check: throttled, constant-work, and silent about which part was wrong. */
+  async verifyCredentials(login: string, password: string, clientAddress: string): Promise<User> {
+    await this.loginThrottle.assertAllowed(login, clientAddress);
+    const user = await this.users.findByLogin(login);
+    const passwordMatches = await verifyPassword(password, user?.passwordHash ?? this.dummyHash);
+    if (!user || !passwordMatches || !user.isActive) {
+      await this.loginThrottle.recordFailure(login, clientAddress);
+      throw invalidCredentials();
+    }
+    await this.loginThrottle.recordSuccess(login);
+    return user;
+  }
+}

@@ -1,0 +1,41 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiProblemException } from '../common/errors/api-problem.exception.js';
+import type { AuthenticatedRequest } from './authenticated-user.js';
+import { IS_PUBLIC_ROUTE } from './public.decorator.js';
+import { SessionsService } from './sessions.service.js';
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]{20,128})$/;
+
+const unauthenticated = (detail: string) =>
+  new ApiProblemException(401, detail, { type: 'unauthenticated', headers: { 'WWW-Authenticate': 'Bearer' } });
+
+/** The global guard (APP_GUARD): every route needs a live bearer token unless marked @Public(). */
+@Injectable()
+export class BearerAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_ROUTE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic) {
+      return true;
+    }
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    if (!token) {
+      throw unauthenticated('A bearer token is required: Authorization: Bearer <accessToken>.');
+    }
+    const user = await this.sessions.authenticate(token);
+    if (!user) {
+      throw unauthenticated('The token is invalid, expired or revoked.');
+    }
+    request.user = user;
+    return true;
+  }
+}

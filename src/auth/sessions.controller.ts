@@ -1,0 +1,36 @@
+import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/errors/problem.schema.js';
+import { BEARER_SCHEME } from '../openapi.js';
+import type { AuthenticatedUser } from './authenticated-user.js';
+import { CurrentUser } from './current-user.decorator.js';
+import { SessionListResponse, SessionResponse } from './dto/session-response.dto.js';
+import { SessionsService } from './sessions.service.js';
+
+@ApiTags('auth')
+@ApiBearerAuth(BEARER_SCHEME)
+@Controller('auth/sessions')
+export class SessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Get()
+  @ApiOperation({ summary: "The caller's live sessions" })
+  @ApiOkResponse({ type: SessionListResponse })
+  @ApiProblems(401)
+  async list(@CurrentUser() caller: AuthenticatedUser): Promise<SessionListResponse> {
+    const sessions = await this.sessions.listLive(caller.userId);
+    return { items: sessions.map((session) => SessionResponse.from(session, caller.sessionId)) };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke one of the caller\'s sessions' })
+  @ApiNoContentResponse({ description: 'Revoked' })
+  @ApiProblems(400, 401, 404)
+  async revoke(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<void> {
+    await this.sessions.revoke(caller.userId, id);
+  }
+}

@@ -1,0 +1,44 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsEmail, IsString, Length, Matches, ValidateIf } from 'class-validator';
+import { Trim, TrimLowerCase } from '../../common/transforms.js';
+
+interface FieldOptions {
+  /** Profile updates send any subset of the fields. */
+  optional?: boolean;
+}
+
+// Absent is fine when optional; null is not (these columns are NOT NULL).
+const optionality = ({ optional = false }: FieldOptions) =>
+  optional ? [ValidateIf((_object: object, value: unknown) => value !== undefined)] : [];
+
+/** Field rules shared by registration and profile updates, so both validate alike. */
+export const EmailField = (options: FieldOptions = {}) =>
+  applyDecorators(
+    ApiProperty({ format: 'email', minLength: 5, maxLength: 255, example: 'jane.smith@example.com', required: !options.optional }),
+    ...optionality(options),
+    TrimLowerCase(),
+    IsString(),
+    Length(5, 255),
+    IsEmail({}, { message: 'email must be an email address' }),
+  );
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,50}$/;
+
+export const UsernameField = (options: FieldOptions = {}) =>
+  applyDecorators(
+    ApiProperty({ minLength: 3, maxLength: 50, pattern: USERNAME_PATTERN.source, example: 'jane.smith', required: !options.optional }),
+    ...optionality(options),
+    Trim(),
+    IsString(),
+    Matches(USERNAME_PATTERN, { message: 'username must be 3 to 50 letters, digits, "_", "." or "-"' }),
+  );
+
+export const NameField = (options: FieldOptions = {}) =>
+  applyDecorators(
+    ApiProperty({ minLength: 1, maxLength: 100, example: 'Jane Smith', required: !options.optional }),
+    ...optionality(options),
+    Trim(),
+    IsString(),
+    Length(1, 100),
+  );

@@ -1,0 +1,100 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import { Session } from '../auth/session.entity.js';
+import { ApiProblemException, validationProblem } from '../common/errors/api-problem.exception.js';
+import { Environment } from '../config/environment.js';
+import type { ChangePasswordDto } from './dto/change-password.dto.js';
+import type { UpdateProfileDto } from './dto/update-profile.dto.js';
+import { User } from './user.entity.js';
+import { UserRepository } from './user.repository.js';
+
+export interface NewAccount {
+  email: string;
+  username: string;
+  name: string;
+  password: string;
+}
+
+/** Unique indexes that can reject an account write, and the field each one is about. */
+const UNIQUE_FIELD_BY_CONSTRAINT: Record<string, 'email' | 'username'> = {
+  users_email_unique: 'email',
+  users_username_lower_unique: 'username',
+};
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly users: UserRepository,
+    @Inject(Environment) private readonly environment: Environment,
+  ) {}
+
+  /** The database's unique indexes decide races: 20 concurrent sign-ups give one account. */
+  async register(account: NewAccount): Promise<User> {
+    const user = new User(account.email, account.username, account.name);
+    await user.setPassword(account.password, this.environment.BCRYPT_COST);
+    this.em.persist(user);
+    await this.flushAccount();
+    return user;
+  }
+
+  findByLogin(login: string): Promise<User | null> {
+    return this.users.findByLogin(login);
+  }
+
+  async getById(userId: string): Promise<User> {
+    return this.users.findOneOrFail(userId);
+  }
+
+  async updateProfile(userId: string, changes: UpdateProfileDto): Promise<User> {
+    const user = await this.getById(userId);
+    this.em.assign(user, {
+      ...(changes.email !== undefined && { email: changes.email.toLowerCase() }),
+      ...(changes.username !== undefined && { username: changes.username }),
+      ...(changes.name !== undefined && { name: changes.name }),
+    });
+    await this.flushAccount();
+    return user;
+  }
+
+  /** New password and the revocation of every other session commit together or not at all. */
+  async changePassword(userId: string, currentSessionId: string, change: ChangePasswordDto): Promise<void> {
+    const user = await this.getById(userId);
+    await this.assertPassword(user, change.currentPassword, 'currentPassword');
+    await user.setPassword(change.newPassword, this.environment.BCRYPT_COST);
+    await this.em.transactional(async (em) => {
+      await em.nativeDelete(Session, { user: userId, id: { $ne: currentSessionId } });
+      await em.flush();
+    });
+  }
+
+  /** Deletes the account; the database cascades to its tasks, categories and sessions. */
+  async deleteAccount(userId: string, password: string): Promise<void> {
+    const user = await this.getById(userId);
+    await this.assertPassword(user, password, 'password');
+    await this.em.remove(user).flush();
+  }
+
+  private async assertPassword(user: User, password: string, field: string): Promise<void> {
+    if (!(await user.checkPassword(password))) {
+      throw validationProblem([{ field, message: `${field} is incorrect` }]);
+    }
+  }
+
+  private async flushAccount(): Promise<void> {
+    try {
+      await this.em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        const constraint = (error as { constraint?: string }).constraint ?? '';
+        const field = UNIQUE_FIELD_BY_CONSTRAINT[constraint] ?? (/username/.test(error.message) ? 'username' : 'email');
+        throw new ApiProblemException(409, `An account with this ${field} already exists.`, {
+          type: 'conflict',
+          errors: [{ field, message: `${field} is already taken` }],
+        });
+      }
+      throw error;
+    }
+  }
+}
