@@ -1,4 +1,4 @@
-import { Collection, OptionalProps, type Rel } from '@mikro-orm/core';
+import { Collection, EntityRepositoryType, OptionalProps, type Rel } from '@mikro-orm/core';
 import {
   Check,
   Entity,
@@ -10,12 +10,13 @@ import {
   Unique,
 } from '@mikro-orm/decorators/legacy';
 import { newId, UUID_PRIMARY_KEY } from '../database/uuid-primary-key.js';
+import { CategoryRepository } from './category.repository.js';
 import { Task } from '../tasks/task.entity.js';
 import { User } from '../users/user.entity.js';
 
 export const DEFAULT_CATEGORY_COLOR = '#6b7280';
 
-@Entity({ tableName: 'categories' })
+@Entity({ tableName: 'categories', repository: () => CategoryRepository })
 @Index({ name: 'categories_user_id_idx', properties: ['user'] })
 @Unique({
   name: 'categories_user_name_lower_unique',
@@ -24,6 +25,8 @@ export const DEFAULT_CATEGORY_COLOR = '#6b7280';
 })
 @Check({ name: 'categories_color_check', expression: "color ~ '^#[0-9a-f]{6}$'" })
 export class Category {
+  [EntityRepositoryType]?: CategoryRepository;
+
   [OptionalProps]?: 'color' | 'createdAt' | 'updatedAt';
 
   @PrimaryKey(UUID_PRIMARY_KEY)

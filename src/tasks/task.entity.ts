@@ -1,4 +1,4 @@
-import { OptionalProps, type Rel } from '@mikro-orm/core';
+import { EntityRepositoryType, OptionalProps, type Rel } from '@mikro-orm/core';
 import {
   BeforeCreate,
   BeforeUpdate,
@@ -12,17 +12,16 @@ import {
 import { Category } from '../categories/category.entity.js';
 import { newId, UUID_PRIMARY_KEY } from '../database/uuid-primary-key.js';
 import { User } from '../users/user.entity.js';
+import { TASK_SEARCH_DOCUMENT } from './task-search.js';
+import { TaskRepository } from './task.repository.js';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from './task-enums.js';
-
-/** The text `q` searches; queries must use this exact expression for the index to apply. */
-export const TASK_SEARCH_DOCUMENT = `(title || ' ' || coalesce(description, ''))`;
 
 /**
  * Indexes follow the list query: the owner first (equality), then the sort key, then `id` as the
  * tie-breaker that makes keyset pagination total. `priority_rank` lets priority sort by rank
  * (high > medium > low) on a plain index instead of an alphabetical one.
  */
-@Entity({ tableName: 'tasks' })
+@Entity({ tableName: 'tasks', repository: () => TaskRepository })
 @Index({ name: 'tasks_user_created_at_idx', properties: ['user', 'createdAt', 'id'] })
 @Index({ name: 'tasks_user_updated_at_idx', properties: ['user', 'updatedAt', 'id'] })
 @Index({ name: 'tasks_user_due_date_idx', properties: ['user', 'dueDate', 'id'] })
@@ -38,6 +37,8 @@ export const TASK_SEARCH_DOCUMENT = `(title || ' ' || coalesce(description, ''))
   expression: `create index "tasks_search_trgm_idx" on "tasks" using gin ((${TASK_SEARCH_DOCUMENT}) gin_trgm_ops)`,
 })
 export class Task {
+  [EntityRepositoryType]?: TaskRepository;
+
   [OptionalProps]?:
     | 'status'
     | 'priority'

@@ -1,8 +1,8 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { Session } from '../auth/session.entity.js';
-import { ApiProblemException, validationProblem } from '../common/errors/api-problem.exception.js';
+import { validationProblem } from '../common/errors/api-problem.exception.js';
+import { conflictFromUniqueViolation, type UniqueConflict } from '../common/errors/unique-violation.js';
 import { Environment } from '../config/environment.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { UpdateProfileDto } from './dto/update-profile.dto.js';
@@ -16,10 +16,9 @@ export interface NewAccount {
   password: string;
 }
 
-/** Unique indexes that can reject an account write, and the field each one is about. */
-const UNIQUE_FIELD_BY_CONSTRAINT: Record<string, 'email' | 'username'> = {
-  users_email_unique: 'email',
-  users_username_lower_unique: 'username',
+const ACCOUNT_CONFLICTS: Record<string, UniqueConflict> = {
+  users_email_unique: { field: 'email', detail: 'An account with this email already exists.' },
+  users_username_lower_unique: { field: 'username', detail: 'An account with this username already exists.' },
 };
 
 @Injectable()
@@ -86,15 +85,7 @@ export class UsersService {
     try {
       await this.em.flush();
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) {
-        const constraint = (error as { constraint?: string }).constraint ?? '';
-        const field = UNIQUE_FIELD_BY_CONSTRAINT[constraint] ?? (/username/.test(error.message) ? 'username' : 'email');
-        throw new ApiProblemException(409, `An account with this ${field} already exists.`, {
-          type: 'conflict',
-          errors: [{ field, message: `${field} is already taken` }],
-        });
-      }
-      throw error;
+      throw conflictFromUniqueViolation(error, ACCOUNT_CONFLICTS);
     }
   }
 }

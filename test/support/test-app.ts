@@ -4,7 +4,7 @@ import { createApp } from '../../src/app.setup.js';
 
 /** The production application (AppModule, global pipe, guard and filter) on the test database. */
 export async function createTestApp(): Promise<NestFastifyApplication> {
-  return createApp({ logger: false });
+  return createApp({ logger: process.env.TEST_APP_LOGS ? undefined : false });
 }
 
 /** Empties every table; each e2e file starts from a clean database. */

@@ -3,6 +3,7 @@ import {
   ForeignKeyConstraintViolationException,
   LockWaitTimeoutException,
   NotFoundError,
+  OptimisticLockError,
   NotNullConstraintViolationException,
   CheckConstraintViolationException,
   UniqueConstraintViolationException,
@@ -68,6 +69,9 @@ export function mapErrorToProblem(error: unknown): MappedProblem {
   }
   if (error instanceof NotFoundError) {
     return answer(problem(404, 'The resource does not exist.'));
+  }
+  if (error instanceof OptimisticLockError) {
+    return answer(problem(412, 'The resource changed while this request ran; read it again.', { type: 'precondition-failed' }));
   }
   if (error instanceof UniqueConstraintViolationException) {
     return answer(problem(409, 'A resource with the same unique value already exists.', { type: 'conflict' }));

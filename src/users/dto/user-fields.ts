@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, Length, Matches, ValidateIf } from 'class-validator';
+import { IsEmail, IsString, Length, Matches } from 'class-validator';
+import { OptionalNotNull } from '../../common/optional.js';
 import { Trim, TrimLowerCase } from '../../common/transforms.js';
 
 interface FieldOptions {
@@ -8,9 +9,7 @@ interface FieldOptions {
   optional?: boolean;
 }
 
-// Absent is fine when optional; null is not (these columns are NOT NULL).
-const optionality = ({ optional = false }: FieldOptions) =>
-  optional ? [ValidateIf((_object: object, value: unknown) => value !== undefined)] : [];
+const optionality = ({ optional = false }: FieldOptions) => (optional ? [OptionalNotNull()] : []);
 
 /** Field rules shared by registration and profile updates, so both validate alike. */
 export const EmailField = (options: FieldOptions = {}) =>

@@ -1,0 +1,63 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { AuthenticatedUser } from '../auth/authenticated-user.js';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import { ApiProblems } from '../common/errors/problem.schema.js';
+import { UuidParam } from '../common/uuid-param.decorator.js';
+import { BEARER_SCHEME } from '../openapi.js';
+import { CategoriesService } from './categories.service.js';
+import { CategoryListResponse, CategoryResponse } from './dto/category-response.dto.js';
+import { CreateCategoryDto } from './dto/create-category.dto.js';
+import { UpdateCategoryDto } from './dto/update-category.dto.js';
+
+@ApiTags('categories')
+@ApiBearerAuth(BEARER_SCHEME)
+@Controller('categories')
+export class CategoriesController {
+  constructor(private readonly categories: CategoriesService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a category (at most 1,000 per user)' })
+  @ApiCreatedResponse({ type: CategoryResponse })
+  @ApiProblems(400, 401, 409, 413, 415)
+  async create(@CurrentUser() caller: AuthenticatedUser, @Body() body: CreateCategoryDto): Promise<CategoryResponse> {
+    return CategoryResponse.from(await this.categories.create(caller.userId, body));
+  }
+
+  @Get()
+  @ApiOperation({ summary: "The caller's categories, by name, with their task counts" })
+  @ApiOkResponse({ type: CategoryListResponse })
+  @ApiProblems(401)
+  async list(@CurrentUser() caller: AuthenticatedUser): Promise<CategoryListResponse> {
+    return { items: (await this.categories.list(caller.userId)).map(CategoryResponse.from) };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One category' })
+  @ApiOkResponse({ type: CategoryResponse })
+  @ApiProblems(400, 401, 404)
+  async get(@CurrentUser() caller: AuthenticatedUser, @UuidParam() id: string): Promise<CategoryResponse> {
+    return CategoryResponse.from(await this.categories.get(caller.userId, id));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename or recolour a category' })
+  @ApiOkResponse({ type: CategoryResponse })
+  @ApiProblems(400, 401, 404, 409)
+  async update(
+    @CurrentUser() caller: AuthenticatedUser,
+    @UuidParam() id: string,
+    @Body() body: UpdateCategoryDto,
+  ): Promise<CategoryResponse> {
+    return CategoryResponse.from(await this.categories.update(caller.userId, id, body));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a category; its tasks stay, uncategorised' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblems(400, 401, 404)
+  async remove(@CurrentUser() caller: AuthenticatedUser, @UuidParam() id: string): Promise<void> {
+    await this.categories.remove(caller.userId, id);
+  }
+}

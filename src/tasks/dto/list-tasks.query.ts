@@ -1,0 +1,95 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Trim } from '../../common/transforms.js';
+import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '../task-enums.js';
+import { TASK_SORTS, type TaskSort } from '../task-sort.js';
+import { IsDateTimeWithOffset } from './task-fields.js';
+
+const commaList = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? [...new Set(value.split(',').map((item) => item.trim()))] : value;
+const booleanFlag = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+const integer = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
+
+const UUID_OR_NONE = /^(none|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+export const DEFAULT_PAGE_SIZE = 20;
+
+export class ListTasksQuery {
+  @ApiProperty({ required: false, description: 'Comma-separated: pending,in_progress,completed', example: 'pending,in_progress' })
+  @IsOptional()
+  @Transform(commaList)
+  @ArrayMaxSize(TASK_STATUSES.length)
+  @IsIn(TASK_STATUSES, { each: true, message: `status must be a comma-separated list of ${TASK_STATUSES.join(', ')}` })
+  status?: TaskStatus[];
+
+  @ApiProperty({ required: false, description: 'Comma-separated: low,medium,high', example: 'high' })
+  @IsOptional()
+  @Transform(commaList)
+  @ArrayMaxSize(TASK_PRIORITIES.length)
+  @IsIn(TASK_PRIORITIES, { each: true, message: `priority must be a comma-separated list of ${TASK_PRIORITIES.join(', ')}` })
+  priority?: TaskPriority[];
+
+  @ApiProperty({ required: false, description: 'A category id, or `none` for uncategorised tasks' })
+  @IsOptional()
+  @Matches(UUID_OR_NONE, { message: 'categoryId must be a UUID or "none"' })
+  categoryId?: string;
+
+  @ApiProperty({ required: false, format: 'date-time', description: 'Due strictly before this instant' })
+  @IsOptional()
+  @IsString()
+  @IsDateTimeWithOffset('dueBefore')
+  dueBefore?: string;
+
+  @ApiProperty({ required: false, format: 'date-time', description: 'Due strictly after this instant' })
+  @IsOptional()
+  @IsString()
+  @IsDateTimeWithOffset('dueAfter')
+  dueAfter?: string;
+
+  @ApiProperty({ required: false, type: Boolean, description: 'true: due in the past and not completed' })
+  @IsOptional()
+  @Transform(booleanFlag)
+  @IsBoolean({ message: 'overdue must be true or false' })
+  overdue?: boolean;
+
+  @ApiProperty({ required: false, minLength: 1, maxLength: 200, description: 'Case-insensitive text in title or description' })
+  @IsOptional()
+  @Trim()
+  @IsString()
+  @Length(1, 200)
+  q?: string;
+
+  @ApiProperty({ required: false, enum: TASK_SORTS, default: '-createdAt', description: 'Leading `-` sorts descending; tasks without a due date come last either way' })
+  @IsOptional()
+  @IsIn(TASK_SORTS)
+  sort?: TaskSort;
+
+  @ApiProperty({ required: false, minimum: 1, maximum: 100, default: DEFAULT_PAGE_SIZE })
+  @IsOptional()
+  @Transform(integer)
+  @IsInt({ message: 'limit must be an integer' })
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiProperty({ required: false, description: 'nextCursor of the previous page, with the same filters and sort' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  cursor?: string;
+
+  @ApiProperty({ required: false, type: Boolean, description: 'true adds `total` (one more query)' })
+  @IsOptional()
+  @Transform(booleanFlag)
+  @IsBoolean({ message: 'includeTotal must be true or false' })
+  includeTotal?: boolean;
+}
+
+export class TaskStatsQuery {
+  @ApiProperty({ required: false, default: 'UTC', example: 'Europe/Paris', description: 'IANA time zone deciding what "today" is' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  tz?: string;
+}

@@ -1,0 +1,65 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
+import { OptionalNotNull } from '../../common/optional.js';
+import { Trim } from '../../common/transforms.js';
+import { TASK_PRIORITIES, TASK_STATUSES } from '../task-enums.js';
+
+/** ISO 8601 date-time with an explicit offset (`Z` or `+02:00`): a bare local time is ambiguous. */
+export const DATE_TIME_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export const IsDateTimeWithOffset = (field: string) =>
+  applyDecorators(
+    IsISO8601({ strict: true }, { message: `${field} must be an ISO 8601 date-time` }),
+    Matches(DATE_TIME_WITH_OFFSET, { message: `${field} must be a date-time with an offset, e.g. 2026-12-01T17:00:00Z` }),
+  );
+
+interface FieldOptions {
+  optional?: boolean;
+}
+
+export const TitleField = ({ optional = false }: FieldOptions = {}) =>
+  applyDecorators(
+    ApiProperty({ minLength: 1, maxLength: 200, example: 'Finish report', required: !optional }),
+    ...(optional ? [OptionalNotNull()] : []),
+    Trim(),
+    IsString(),
+    Length(1, 200),
+  );
+
+export const DescriptionField = () =>
+  applyDecorators(
+    ApiProperty({ type: String, nullable: true, required: false, maxLength: 1000, example: 'Q3 numbers for the board' }),
+    IsOptional(),
+    IsString(),
+    MaxLength(1000),
+  );
+
+export const StatusField = () =>
+  applyDecorators(
+    ApiProperty({ enum: TASK_STATUSES, required: false, example: 'pending', description: 'Default pending' }),
+    OptionalNotNull(),
+    IsIn(TASK_STATUSES),
+  );
+
+export const PriorityField = () =>
+  applyDecorators(
+    ApiProperty({ enum: TASK_PRIORITIES, required: false, example: 'medium', description: 'Default medium' }),
+    OptionalNotNull(),
+    IsIn(TASK_PRIORITIES),
+  );
+
+export const DueDateField = () =>
+  applyDecorators(
+    ApiProperty({ type: String, format: 'date-time', nullable: true, required: false, example: '2026-12-01T17:00:00Z' }),
+    IsOptional(),
+    IsString(),
+    IsDateTimeWithOffset('dueDate'),
+  );
+
+export const CategoryIdField = () =>
+  applyDecorators(
+    ApiProperty({ type: String, format: 'uuid', nullable: true, required: false, description: "One of the caller's categories; null for none" }),
+    IsOptional(),
+    IsUUID('all', { message: 'categoryId must be a UUID' }),
+  );

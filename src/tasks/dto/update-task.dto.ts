@@ -1,0 +1,23 @@
+import type { TaskPriority, TaskStatus } from '../task-enums.js';
+import { CategoryIdField, DescriptionField, DueDateField, PriorityField, StatusField, TitleField } from './task-fields.js';
+
+/** Any subset of the create fields; `null` clears description, dueDate or categoryId. */
+export class UpdateTaskDto {
+  @TitleField({ optional: true })
+  title?: string;
+
+  @DescriptionField()
+  description?: string | null;
+
+  @StatusField()
+  status?: TaskStatus;
+
+  @PriorityField()
+  priority?: TaskPriority;
+
+  @DueDateField()
+  dueDate?: string | null;
+
+  @CategoryIdField()
+  categoryId?: string | null;
+}

@@ -1,0 +1,30 @@
+const SORT_FIELDS = ['createdAt', 'updatedAt', 'dueDate', 'priority', 'title'] as const;
+type SortField = (typeof SORT_FIELDS)[number];
+
+export const TASK_SORTS = SORT_FIELDS.flatMap((field) => [field, `-${field}`]) as TaskSort[];
+export type TaskSort = SortField | `-${SortField}`;
+
+export interface SortSpec {
+  /** SQL column of the sort key; `id` always breaks ties, in the same direction. */
+  column: string;
+  /** SQL type the cursor's text value is cast back to. */
+  castTo: 'timestamptz' | 'smallint' | 'text';
+  descending: boolean;
+  /** Only due_date may be null; nulls come last in both directions. */
+  nullable: boolean;
+}
+
+const COLUMNS: Record<SortField, Omit<SortSpec, 'descending'>> = {
+  createdAt: { column: 'created_at', castTo: 'timestamptz', nullable: false },
+  updatedAt: { column: 'updated_at', castTo: 'timestamptz', nullable: false },
+  dueDate: { column: 'due_date', castTo: 'timestamptz', nullable: true },
+  // The generated rank column: high > medium > low, not alphabetical.
+  priority: { column: 'priority_rank', castTo: 'smallint', nullable: false },
+  title: { column: 'title', castTo: 'text', nullable: false },
+};
+
+export function sortSpec(sort: TaskSort): SortSpec {
+  const descending = sort.startsWith('-');
+  const field = (descending ? sort.slice(1) : sort) as SortField;
+  return { ...COLUMNS[field], descending };
+}

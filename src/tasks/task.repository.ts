@@ -1,0 +1,183 @@
+import { EntityRepository } from '@mikro-orm/postgresql';
+import { validationProblem } from '../common/errors/api-problem.exception.js';
+import type { TaskRow } from './dto/task-response.dto.js';
+import type { TaskPriority, TaskStatus } from './task-enums.js';
+import type { CursorPosition } from './task-cursor.js';
+import type { SortSpec } from './task-sort.js';
+import { TASK_SEARCH_DOCUMENT } from './task-search.js';
+import type { Task } from './task.entity.js';
+
+export interface TaskFilters {
+  status?: TaskStatus[];
+  priority?: TaskPriority[];
+  /** A category id, or null for uncategorised tasks. */
+  categoryId?: string | null;
+  dueBefore?: Date;
+  dueAfter?: Date;
+  overdue?: boolean;
+  q?: string;
+}
+
+export interface TaskStatsRow {
+  total: number;
+  pending: number;
+  in_progress: number;
+  completed: number;
+  low: number;
+  medium: number;
+  high: number;
+  overdue: number;
+  due_today: number;
+  completed_last_7_days: number;
+}
+
+/** ISO 8601 in UTC with milliseconds, formatted by PostgreSQL: what the API answers with. */
+const isoTimestamp = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
+
+const LIST_COLUMNS = [
+  'id, title, description, status, priority, category_id, version',
+  ...['due_date', 'completed_at', 'created_at', 'updated_at'].map(isoTimestamp),
+].join(', ');
+
+/** The sort key as lossless text: microsecond UTC for timestamps, so the cursor compares exactly. */
+const cursorText = (sort: SortSpec) =>
+  sort.castTo === 'timestamptz'
+    ? `to_char(${sort.column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+    : `${sort.column}::text`;
+
+const CURSOR_VALUE_FORMAT: Record<SortSpec['castTo'], RegExp> = {
+  timestamptz: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/,
+  smallint: /^[1-3]$/,
+  text: /^[\s\S]{1,200}$/,
+};
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
+
+/** SQL fragments with `?` placeholders and their parameters, in order. */
+class Conditions {
+  readonly sql: string[] = [];
+  readonly params: unknown[] = [];
+
+  add(fragment: string, ...params: unknown[]): void {
+    this.sql.push(fragment);
+    this.params.push(...params);
+  }
+
+  placeholders(values: unknown[]): string {
+    return values.map(() => '?').join(', ');
+  }
+
+  toString(): string {
+    return this.sql.join(' and ');
+  }
+}
+
+export class TaskRepository extends EntityRepository<Task> {
+  /**
+   * One keyset page: `limit + 1` rows, so the caller knows whether another page follows.
+   * Every condition starts with user_id, so each sort walks its (user_id, key, id) index.
+   */
+  async findPage(
+    userId: string,
+    filters: TaskFilters,
+    sort: SortSpec,
+    after: CursorPosition | undefined,
+    limit: number,
+  ): Promise<Array<TaskRow & { cursor_value: string | null }>> {
+    const where = this.filterConditions(userId, filters);
+    if (after) {
+      this.addKeyset(where, sort, after);
+    }
+    const direction = sort.descending ? 'desc' : 'asc';
+    const nulls = sort.nullable ? ' nulls last' : '';
+    return this.getEntityManager().getConnection().execute(
+      `select ${LIST_COLUMNS}, ${cursorText(sort)} as cursor_value from tasks
+        where ${where}
+        order by ${sort.column} ${direction}${nulls}, id ${direction}
+        limit ?`,
+      [...where.params, limit + 1],
+    );
+  }
+
+  async countMatching(userId: string, filters: TaskFilters): Promise<number> {
+    const where = this.filterConditions(userId, filters);
+    const [row] = await this.getEntityManager()
+      .getConnection()
+      .execute<{ count: number }[]>(`select count(*)::int as count from tasks where ${where}`, where.params);
+    return row.count;
+  }
+
+  /** All counts in one pass over the user's tasks; "today" is the calendar day in `timeZone`. */
+  async stats(userId: string, timeZone: string): Promise<TaskStatsRow> {
+    const [row] = await this.getEntityManager().getConnection().execute<TaskStatsRow[]>(
+      `with today as (
+         select date_trunc('day', now() at time zone ?) at time zone ? as starts_at
+       )
+       select count(*)::int as total,
+              count(*) filter (where status = 'pending')::int as pending,
+              count(*) filter (where status = 'in_progress')::int as in_progress,
+              count(*) filter (where status = 'completed')::int as completed,
+              count(*) filter (where priority = 'low')::int as low,
+              count(*) filter (where priority = 'medium')::int as medium,
+              count(*) filter (where priority = 'high')::int as high,
+              count(*) filter (where due_date < now() and status <> 'completed')::int as overdue,
+              count(*) filter (where due_date >= today.starts_at and due_date < today.starts_at + interval '1 day'
+                                 and status <> 'completed')::int as due_today,
+              count(*) filter (where status = 'completed' and completed_at >= now() - interval '7 days')::int
+                as completed_last_7_days
+         from tasks cross join today
+        where user_id = ?`,
+      [timeZone, timeZone, userId],
+    );
+    return row;
+  }
+
+  private filterConditions(userId: string, filters: TaskFilters): Conditions {
+    const where = new Conditions();
+    where.add('user_id = ?', userId);
+    if (filters.status?.length) {
+      where.add(`status in (${where.placeholders(filters.status)})`, ...filters.status);
+    }
+    if (filters.priority?.length) {
+      where.add(`priority in (${where.placeholders(filters.priority)})`, ...filters.priority);
+    }
+    if (filters.categoryId === null) {
+      where.add('category_id is null');
+    } else if (filters.categoryId) {
+      where.add('category_id = ?', filters.categoryId);
+    }
+    if (filters.dueBefore) {
+      where.add('due_date < ?', filters.dueBefore);
+    }
+    if (filters.dueAfter) {
+      where.add('due_date > ?', filters.dueAfter);
+    }
+    if (filters.overdue === true) {
+      where.add(`due_date < now() and status <> 'completed'`);
+    } else if (filters.overdue === false) {
+      where.add(`(due_date is null or due_date >= now() or status = 'completed')`);
+    }
+    if (filters.q) {
+      // Exactly the indexed expression, so the trigram index can serve it.
+      where.add(`${TASK_SEARCH_DOCUMENT} ilike ?`, `%${escapeLike(filters.q)}%`);
+    }
+    return where;
+  }
+
+  /** Rows strictly after the cursor in (key, id) order, nulls last for the nullable due date. */
+  private addKeyset(where: Conditions, sort: SortSpec, after: CursorPosition): void {
+    const comparison = sort.descending ? '<' : '>';
+    if (after.value === null) {
+      if (!sort.nullable) {
+        throw validationProblem([{ field: 'cursor', message: 'cursor is not a cursor this API issued' }]);
+      }
+      where.add(`(${sort.column} is null and id ${comparison} ?::uuid)`, after.id);
+      return;
+    }
+    if (!CURSOR_VALUE_FORMAT[sort.castTo].test(after.value)) {
+      throw validationProblem([{ field: 'cursor', message: 'cursor is not a cursor this API issued' }]);
+    }
+    const keyset = `(${sort.column}, id) ${comparison} (?::${sort.castTo}, ?::uuid)`;
+    where.add(sort.nullable ? `(${keyset} or ${sort.column} is null)` : keyset, after.value, after.id);
+  }
+}

@@ -1,0 +1,138 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiNotModifiedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { AuthenticatedUser } from '../auth/authenticated-user.js';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import { ApiProblems } from '../common/errors/problem.schema.js';
+import { UuidParam } from '../common/uuid-param.decorator.js';
+import { BEARER_SCHEME } from '../openapi.js';
+import { CreateTaskDto } from './dto/create-task.dto.js';
+import { ListTasksQuery, TaskStatsQuery } from './dto/list-tasks.query.js';
+import { TaskPageResponse, TaskResponse, TaskStatsResponse } from './dto/task-response.dto.js';
+import { UpdateTaskDto } from './dto/update-task.dto.js';
+import { ifNoneMatchSatisfied, taskEtag } from './task-etag.js';
+import type { Task } from './task.entity.js';
+import { TasksService } from './tasks.service.js';
+
+const ETAG_HEADER = { ETag: { description: 'Strong validator of this task version', schema: { type: 'string' } } };
+const IF_MATCH = {
+  name: 'If-Match',
+  required: false,
+  description: 'ETag from a previous read: the write happens only if the task is unchanged (else 412)',
+};
+
+/** Sends one task with its ETag: every single-task response carries one. */
+function withEtag(reply: FastifyReply, task: Task): TaskResponse {
+  void reply.header('ETag', taskEtag(task));
+  return TaskResponse.from(task);
+}
+
+@ApiTags('tasks')
+@ApiBearerAuth(BEARER_SCHEME)
+@Controller('tasks')
+export class TasksController {
+  constructor(private readonly tasks: TasksService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a task' })
+  @ApiCreatedResponse({ type: TaskResponse, headers: { ...ETAG_HEADER, Location: { description: 'URL of the new task', schema: { type: 'string' } } } })
+  @ApiProblems(400, 401, 413, 415)
+  async create(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Body() body: CreateTaskDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TaskResponse> {
+    const task = await this.tasks.create(caller.userId, body);
+    void reply.header('Location', `/api/v1/tasks/${task.id}`);
+    return withEtag(reply, task);
+  }
+
+  @Get()
+  @ApiOperation({ summary: "List the caller's tasks: filters, sort and keyset pagination" })
+  @ApiOkResponse({ type: TaskPageResponse })
+  @ApiProblems(400, 401)
+  list(@CurrentUser() caller: AuthenticatedUser, @Query() query: ListTasksQuery): Promise<TaskPageResponse> {
+    return this.tasks.list(caller.userId, query);
+  }
+
+  @Get('stats')
+  @ApiOperation({ summary: "Counts over the caller's tasks; 'today' in the given time zone" })
+  @ApiOkResponse({ type: TaskStatsResponse })
+  @ApiProblems(400, 401)
+  stats(@CurrentUser() caller: AuthenticatedUser, @Query() query: TaskStatsQuery): Promise<TaskStatsResponse> {
+    return this.tasks.stats(caller.userId, query.tz);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One task; 304 when If-None-Match still matches' })
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'ETag from a previous read' })
+  @ApiOkResponse({ type: TaskResponse, headers: ETAG_HEADER })
+  @ApiNotModifiedResponse({ description: 'Unchanged since the ETag given', headers: ETAG_HEADER })
+  @ApiProblems(400, 401, 404)
+  async get(
+    @CurrentUser() caller: AuthenticatedUser,
+    @UuidParam() id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Headers('if-none-match') ifNoneMatch?: string,
+  ): Promise<TaskResponse | undefined> {
+    const task = await this.tasks.get(caller.userId, id);
+    if (ifNoneMatch && ifNoneMatchSatisfied(ifNoneMatch, taskEtag(task))) {
+      void reply.status(304).header('ETag', taskEtag(task));
+      return undefined;
+    }
+    return withEtag(reply, task);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change any subset of the fields; null clears description, dueDate or categoryId' })
+  @ApiHeader(IF_MATCH)
+  @ApiOkResponse({ type: TaskResponse, headers: ETAG_HEADER })
+  @ApiProblems(400, 401, 404, 412, 415)
+  async update(
+    @CurrentUser() caller: AuthenticatedUser,
+    @UuidParam() id: string,
+    @Body() body: UpdateTaskDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<TaskResponse> {
+    return withEtag(reply, await this.tasks.update(caller.userId, id, body, ifMatch));
+  }
+
+  @Post(':id/toggle')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'completed -> pending, anything else -> completed' })
+  @ApiHeader(IF_MATCH)
+  @ApiOkResponse({ type: TaskResponse, headers: ETAG_HEADER })
+  @ApiProblems(400, 401, 404, 412)
+  async toggle(
+    @CurrentUser() caller: AuthenticatedUser,
+    @UuidParam() id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<TaskResponse> {
+    return withEtag(reply, await this.tasks.toggle(caller.userId, id, ifMatch));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a task' })
+  @ApiHeader(IF_MATCH)
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblems(400, 401, 404, 412)
+  async remove(
+    @CurrentUser() caller: AuthenticatedUser,
+    @UuidParam() id: string,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<void> {
+    await this.tasks.remove(caller.userId, id, ifMatch);
+  }
+}
