@@ -72,6 +72,82 @@ class Conditions {
   }
 }
 
+function filterConditions(userId: string, filters: TaskFilters): Conditions {
+  const where = new Conditions();
+  where.add('user_id = ?', userId);
+  if (filters.status?.length) {
+    where.add(`status in (${where.placeholders(filters.status)})`, ...filters.status);
+  }
+  if (filters.priority?.length) {
+    where.add(`priority in (${where.placeholders(filters.priority)})`, ...filters.priority);
+  }
+  if (filters.categoryId === null) {
+    where.add('category_id is null');
+  } else if (filters.categoryId) {
+    where.add('category_id = ?', filters.categoryId);
+  }
+  if (filters.dueBefore) {
+    where.add('due_date < ?', filters.dueBefore);
+  }
+  if (filters.dueAfter) {
+    where.add('due_date > ?', filters.dueAfter);
+  }
+  if (filters.overdue === true) {
+    where.add(`due_date < now() and status <> 'completed'`);
+  } else if (filters.overdue === false) {
+    where.add(`(due_date is null or due_date >= now() or status = 'completed')`);
+  }
+  if (filters.q) {
+    // Exactly the indexed expression, so the trigram index can serve it.
+    where.add(`${TASK_SEARCH_DOCUMENT} ilike ?`, `%${escapeLike(filters.q)}%`);
+  }
+  return where;
+}
+
+/** Rows strictly after the cursor in (key, id) order, nulls last for the nullable due date. */
+function addKeyset(where: Conditions, sort: SortSpec, after: CursorPosition): void {
+  const comparison = sort.descending ? '<' : '>';
+  if (after.value === null) {
+    if (!sort.nullable) {
+      throw validationProblem([{ field: 'cursor', message: 'cursor is not a cursor this API issued' }]);
+    }
+    where.add(`(${sort.column} is null and id ${comparison} ?::uuid)`, after.id);
+    return;
+  }
+  if (!CURSOR_VALUE_FORMAT[sort.castTo].test(after.value)) {
+    throw validationProblem([{ field: 'cursor', message: 'cursor is not a cursor this API issued' }]);
+  }
+  const keyset = `(${sort.column}, id) ${comparison} (?::${sort.castTo}, ?::uuid)`;
+  where.add(sort.nullable ? `(${keyset} or ${sort.column} is null)` : keyset, after.value, after.id);
+}
+
+/**
+ * One keyset page: `limit + 1` rows, so the caller knows whether another page follows. Every
+ * condition starts with user_id, so each sort walks its (user_id, key, id) index. Exported so
+ * the query-plan test EXPLAINs exactly the SQL the API runs.
+ */
+export function buildPageQuery(
+  userId: string,
+  filters: TaskFilters,
+  sort: SortSpec,
+  after: CursorPosition | undefined,
+  limit: number,
+): { sql: string; params: unknown[] } {
+  const where = filterConditions(userId, filters);
+  if (after) {
+    addKeyset(where, sort, after);
+  }
+  const direction = sort.descending ? 'desc' : 'asc';
+  const nulls = sort.nullable ? ' nulls last' : '';
+  return {
+    sql: `select ${LIST_COLUMNS}, ${cursorText(sort)} as cursor_value from tasks
+           where ${where}
+           order by ${sort.column} ${direction}${nulls}, id ${direction}
+           limit ?`,
+    params: [...where.params, limit + 1],
+  };
+}
+
 export class TaskRepository extends EntityRepository<Task> {
   /**
    * One keyset page: `limit + 1` rows, so the caller knows whether another page follows.
@@ -84,29 +160,17 @@ export class TaskRepository extends EntityRepository<Task> {
     after: CursorPosition | undefined,
     limit: number,
   ): Promise<Array<TaskRow & { cursor_value: string | null }>> {
-    const where = this.filterConditions(userId, filters);
-    if (after) {
-      this.addKeyset(where, sort, after);
-    }
-    const direction = sort.descending ? 'desc' : 'asc';
-    const nulls = sort.nullable ? ' nulls last' : '';
-    return this.getEntityManager().getConnection().execute(
-      `select ${LIST_COLUMNS}, ${cursorText(sort)} as cursor_value from tasks
-        where ${where}
-        order by ${sort.column} ${direction}${nulls}, id ${direction}
-        limit ?`,
-      [...where.params, limit + 1],
-    );
+    const { sql, params } = buildPageQuery(userId, filters, sort, after, limit);
+    return this.getEntityManager().getConnection().execute(sql, params);
   }
 
   async countMatching(userId: string, filters: TaskFilters): Promise<number> {
-    const where = this.filterConditions(userId, filters);
+    const where = filterConditions(userId, filters);
     const [row] = await this.getEntityManager()
       .getConnection()
       .execute<{ count: number }[]>(`select count(*)::int as count from tasks where ${where}`, where.params);
     return row.count;
   }
-
   /** All counts in one pass over the user's tasks; "today" is the calendar day in `timeZone`. */
   async stats(userId: string, timeZone: string): Promise<TaskStatsRow> {
     const [row] = await this.getEntityManager().getConnection().execute<TaskStatsRow[]>(
@@ -130,54 +194,5 @@ export class TaskRepository extends EntityRepository<Task> {
       [timeZone, timeZone, userId],
     );
     return row;
-  }
-
-  private filterConditions(userId: string, filters: TaskFilters): Conditions {
-    const where = new Conditions();
-    where.add('user_id = ?', userId);
-    if (filters.status?.length) {
-      where.add(`status in (${where.placeholders(filters.status)})`, ...filters.status);
-    }
-    if (filters.priority?.length) {
-      where.add(`priority in (${where.placeholders(filters.priority)})`, ...filters.priority);
-    }
-    if (filters.categoryId === null) {
-      where.add('category_id is null');
-    } else if (filters.categoryId) {
-      where.add('category_id = ?', filters.categoryId);
-    }
-    if (filters.dueBefore) {
-      where.add('due_date < ?', filters.dueBefore);
-    }
-    if (filters.dueAfter) {
-      where.add('due_date > ?', filters.dueAfter);
-    }
-    if (filters.overdue === true) {
-      where.add(`due_date < now() and status <> 'completed'`);
-    } else if (filters.overdue === false) {
-      where.add(`(due_date is null or due_date >= now() or status = 'completed')`);
-    }
-    if (filters.q) {
-      // Exactly the indexed expression, so the trigram index can serve it.
-      where.add(`${TASK_SEARCH_DOCUMENT} ilike ?`, `%${escapeLike(filters.q)}%`);
-    }
-    return where;
-  }
-
-  /** Rows strictly after the cursor in (key, id) order, nulls last for the nullable due date. */
-  private addKeyset(where: Conditions, sort: SortSpec, after: CursorPosition): void {
-    const comparison = sort.descending ? '<' : '>';
-    if (after.value === null) {
-      if (!sort.nullable) {
-        throw validationProblem([{ field: 'cursor', message: 'cursor is not a cursor this API issued' }]);
-      }
-      where.add(`(${sort.column} is null and id ${comparison} ?::uuid)`, after.id);
-      return;
-    }
-    if (!CURSOR_VALUE_FORMAT[sort.castTo].test(after.value)) {
-      throw validationProblem([{ field: 'cursor', message: 'cursor is not a cursor this API issued' }]);
-    }
-    const keyset = `(${sort.column}, id) ${comparison} (?::${sort.castTo}, ?::uuid)`;
-    where.add(sort.nullable ? `(${keyset} or ${sort.column} is null)` : keyset, after.value, after.id);
   }
 }
