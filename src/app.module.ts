@@ -1,6 +1,7 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import type { DestinationStream } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
 import { CategoriesModule } from './categories/categories.module.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
@@ -8,24 +9,41 @@ import { createValidationPipe } from './common/validation.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { UsersModule } from './users/users.module.js';
 
-/** Global pipe, filter and guard live here so tests built from AppModule run what production runs. */
-@Module({
-  imports: [
-    AppConfigModule,
-    DatabaseModule,
-    ScheduleModule.forRoot(),
-    HealthModule,
-    AuthModule,
-    UsersModule,
-    CategoriesModule,
-    TasksModule,
-  ],
-  providers: [
-    { provide: APP_PIPE, useFactory: createValidationPipe },
-    { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-  ],
-})
-export class AppModule {}
+export interface AppModuleOptions {
+  /** Where log lines go; stdout by default (tests capture them). */
+  logDestination?: DestinationStream;
+}
+
+/**
+ * Global pipe, filter and guards live here so tests built from AppModule run what production
+ * runs. Guard order matters: AuthModule (bearer) before RateLimitModule (per-user budget).
+ */
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule,
+        LoggingModule.forRoot(options.logDestination),
+        DatabaseModule,
+        ScheduleModule.forRoot(),
+        HealthModule,
+        AuthModule,
+        RateLimitModule,
+        UsersModule,
+        CategoriesModule,
+        TasksModule,
+      ],
+      providers: [
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
+    };
+  }
+}

@@ -1,7 +1,12 @@
+import helmet from '@fastify/helmet';
 import { RequestMethod, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
+import { Environment } from './config/environment.js';
+import { requestIdFor } from './logging/logging.module.js';
 import { setUpOpenApi } from './openapi.js';
 
 export const API_PREFIX = 'api';
@@ -9,26 +14,51 @@ export const MAX_BODY_BYTES = 100 * 1024;
 
 export interface CreateAppOptions {
   trustProxy?: boolean;
-  logger?: false;
+  logDestination?: DestinationStream;
 }
+
+/** Swagger UI runs inline scripts and styles; everything else stays 'self' only. */
+const CONTENT_SECURITY_POLICY = {
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'", "'unsafe-inline'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+};
 
 /**
  * Builds the whole application: main.ts and every e2e test call this, so the prefix, versioning,
- * error model and OpenAPI document under test are the ones in production.
+ * security headers, error model and OpenAPI document under test are the ones in production.
  */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: MAX_BODY_BYTES,
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
+    requestIdHeader: false,
+    genReqId: requestIdFor,
   });
+  const fastify = adapter.getInstance();
   // The API speaks JSON only: any other body type answers 415 instead of reaching validation.
-  adapter.getInstance().removeContentTypeParser('text/plain');
-
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
-    logger: options.logger,
-    bufferLogs: false,
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('X-Request-Id', request.id);
+    // The route pattern (/api/v1/tasks/:id) for the request log line, rather than raw ids.
+    (request.raw as { routePattern?: string }).routePattern = request.routeOptions.url;
   });
+
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  await app.register(helmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY });
+  const corsOrigins = app.get(Environment).CORS_ORIGINS;
+  if (corsOrigins) {
+    app.enableCors({ origin: corsOrigins.split(',').map((origin) => origin.trim()), exposedHeaders: ['ETag', 'Location', 'X-Request-Id', 'Retry-After'] });
+  }
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
@@ -38,6 +68,6 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
   setUpOpenApi(app);
   await app.init();
-  await app.getHttpAdapter().getInstance().ready();
+  await fastify.ready();
   return app;
 }

@@ -32,6 +32,10 @@ async function bootstrap(): Promise<void> {
   };
   process.once('SIGTERM', () => void shutDown('SIGTERM'));
   process.once('SIGINT', () => void shutDown('SIGINT'));
+  // A stray rejection is a bug to log, not a reason to drop every in-flight request.
+  process.on('unhandledRejection', (reason) => {
+    logger.error(reason instanceof Error ? (reason.stack ?? reason.message) : String(reason), 'UnhandledRejection');
+  });
 }
 
 bootstrap().catch((error: unknown) => {

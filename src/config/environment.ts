@@ -98,6 +98,24 @@ export class Environment {
   @Transform(toBoolean)
   @IsBoolean()
   TRUST_PROXY = false;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  RATE_LIMIT_PER_MINUTE = 600;
+
+  /** Unset: rate-limit counters live in this process. Set: shared by every instance. */
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must look like redis://host:6379' })
+  REDIS_URL?: string;
+
+  /** Comma-separated origins allowed by CORS; empty (the default) allows none. */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^,\s]+(,\s*https?:\/\/[^,\s]+)*$/, {
+    message: 'CORS_ORIGINS must be a comma-separated list of http(s) origins',
+  })
+  CORS_ORIGINS?: string;
 }
 
 /** Validates `process.env`-like input; throws one error listing every bad variable. */

@@ -1,10 +1,16 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import { createApp } from '../../src/app.setup.js';
 
-/** The production application (AppModule, global pipe, guard and filter) on the test database. */
-export async function createTestApp(): Promise<NestFastifyApplication> {
-  return createApp({ logger: process.env.TEST_APP_LOGS ? undefined : false });
+const discardLogs = { write: () => undefined };
+
+/**
+ * The production application (AppModule, global pipe, guards and filter) on the test database.
+ * Logs are discarded unless TEST_APP_LOGS is set or the test captures them.
+ */
+export async function createTestApp(logDestination?: DestinationStream): Promise<NestFastifyApplication> {
+  return createApp({ logDestination: logDestination ?? (process.env.TEST_APP_LOGS ? undefined : discardLogs) });
 }
 
 /** Empties every table; each e2e file starts from a clean database. */
