@@ -26,6 +26,8 @@ const CONTENT_SECURITY_POLICY = {
     imgSrc: ["'self'", 'data:'],
     connectSrc: ["'self'"],
     frameAncestors: ["'none'"],
+    // Would send Swagger UI's own assets to https:// on a plain-http deployment or localhost.
+    upgradeInsecureRequests: null,
   },
 };
 

@@ -51,3 +51,13 @@ describe('per-user rate limit', () => {
     expect(response.statusCode).toBe(401);
   });
 });
+
+describe('health probes', () => {
+  it('are never rate limited', async () => {
+    for (let i = 0; i < BUDGET + 2; i++) {
+      const response = await app.inject({ method: 'GET', url: '/health/live' });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['ratelimit-limit']).toBeUndefined();
+    }
+  });
+});

@@ -1,9 +1,11 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AuthenticatedRequest } from '../auth/authenticated-user.js';
 import { ApiProblemException } from '../common/errors/api-problem.exception.js';
 import { RATE_LIMITER } from './rate-limiter.provider.js';
+import { SKIP_RATE_LIMIT } from './skip-rate-limit.decorator.js';
 
 /**
  * One request budget per user across every route (per client address before login), answered
@@ -12,9 +14,15 @@ import { RATE_LIMITER } from './rate-limiter.provider.js';
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
-  constructor(@Inject(RATE_LIMITER) private readonly limiter: RateLimiterAbstract) {}
+  constructor(
+    @Inject(RATE_LIMITER) private readonly limiter: RateLimiterAbstract,
+    private readonly reflector: Reflector,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.reflector.getAllAndOverride<boolean>(SKIP_RATE_LIMIT, [context.getHandler(), context.getClass()])) {
+      return true;
+    }
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const key = request.user ? `user:${request.user.userId}` : `client:${request.ip}`;
