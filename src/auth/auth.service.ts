@@ -30,14 +30,16 @@ export class AuthService implements OnModuleInit {
 
   /** passport-local's check: throttled, constant-work, and silent about which part was wrong. */
   async verifyCredentials(login: string, password: string, clientAddress: string): Promise<User> {
-    await this.loginThrottle.assertAllowed(login, clientAddress);
     const user = await this.users.findByLogin(login);
+    // One counter per account, whether it is named by email or by username.
+    const account = user ? `user:${user.id}` : `login:${login.trim().toLowerCase()}`;
+    await this.loginThrottle.assertAllowed(account, clientAddress);
     const passwordMatches = await verifyPassword(password, user?.passwordHash ?? this.dummyHash);
     if (!user || !passwordMatches || !user.isActive) {
-      await this.loginThrottle.recordFailure(login, clientAddress);
+      await this.loginThrottle.recordFailure(account, clientAddress);
       throw invalidCredentials();
     }
-    await this.loginThrottle.recordSuccess(login);
+    await this.loginThrottle.recordSuccess(account);
     return user;
   }
 }

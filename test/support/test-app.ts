@@ -18,5 +18,5 @@ export async function truncateAll(app: NestFastifyApplication): Promise<void> {
   const orm = app.get(MikroORM);
   await orm.em
     .getConnection()
-    .execute('truncate table "tasks", "categories", "sessions", "users" restart identity cascade');
+    .execute('truncate table "tasks", "categories", "sessions", "users", "login_throttles" restart identity cascade');
 }
