@@ -25,7 +25,8 @@ export class Migration20261123010301 extends Migration {
     this.addSql(`alter table "categories" add constraint "categories_color_check" check (color ~ '^#[0-9a-f]{6}\$');`);
 
     this.addSql(`create table "tasks" ("id" uuid not null default gen_random_uuid(), "title" varchar(200) not null, "description" text null, "status" text not null default 'pending', "priority" text not null default 'medium', "priority_rank" smallint generated always as (case priority when 'high' then 3 when 'medium' then 2 else 1 end) stored not null, "due_date" timestamptz null, "completed_at" timestamptz null, "user_id" uuid not null, "category_id" uuid null, "created_at" timestamptz not null default now(), "updated_at" timestamptz not null default now(), "version" int not null default 1, primary key ("id"));`);
-    this.addSql(`create index "tasks_search_trgm_idx" on "tasks" using gin (((title || ' ' || coalesce(description, ''))) gin_trgm_ops);`);
+    this.addSql(`create index "tasks_title_trgm_idx" on "tasks" using gin ("title" gin_trgm_ops);`);
+    this.addSql(`create index "tasks_description_trgm_idx" on "tasks" using gin ("description" gin_trgm_ops);`);
     this.addSql(`create index "tasks_category_id_idx" on "tasks" ("category_id");`);
     this.addSql(`create index "tasks_user_category_idx" on "tasks" ("user_id", "category_id");`);
     this.addSql(`create index "tasks_user_title_idx" on "tasks" ("user_id", "title", "id");`);

@@ -72,7 +72,8 @@ describe('migrations', () => {
       'tasks_user_priority_idx',
       'tasks_user_due_date_idx',
       'tasks_user_category_idx',
-      'tasks_search_trgm_idx',
+      'tasks_title_trgm_idx',
+      'tasks_description_trgm_idx',
       'sessions_token_hash_unique',
       'sessions_expires_at_idx',
     ]) {

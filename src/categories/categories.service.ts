@@ -1,6 +1,7 @@
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, raw } from '@mikro-orm/postgresql';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ApiProblemException } from '../common/errors/api-problem.exception.js';
+import { definedOnly } from '../common/defined-only.js';
 import { conflictFromUniqueViolation } from '../common/errors/unique-violation.js';
 import { User } from '../users/user.entity.js';
 import { Category } from './category.entity.js';
@@ -39,7 +40,7 @@ export class CategoriesService {
   }
 
   async list(userId: string): Promise<CategoryWithTaskCount[]> {
-    const categories = await this.categories.find({ user: userId }, { orderBy: { name: 'asc', id: 'asc' } });
+    const categories = await this.categories.find({ user: userId }, { orderBy: [{ [raw('lower(name)')]: 'asc' }, { id: 'asc' }] });
     return this.categories.withTaskCounts(userId, categories);
   }
 
@@ -50,7 +51,7 @@ export class CategoriesService {
 
   async update(userId: string, categoryId: string, changes: UpdateCategoryDto): Promise<CategoryWithTaskCount> {
     const category = await this.findOwnedOrFail(userId, categoryId);
-    this.em.assign(category, changes);
+    this.em.assign(category, definedOnly(changes));
     await this.flushOrConflict(this.em);
     return this.get(userId, categoryId);
   }

@@ -14,8 +14,8 @@ export class CategoryRepository extends EntityRepository<Category> {
     }
     const rows = await this.getEntityManager().getConnection().execute<{ category_id: string; count: number }[]>(
       `select category_id, count(*)::int as count from tasks
-        where user_id = ? and category_id = any(?::uuid[]) group by category_id`,
-      [userId, categoryIds],
+        where user_id = ? and category_id in (${categoryIds.map(() => '?').join(', ')}) group by category_id`,
+      [userId, ...categoryIds],
     );
     return new Map(rows.map((row) => [row.category_id, row.count]));
   }

@@ -4,7 +4,6 @@ import type { TaskRow } from './dto/task-response.dto.js';
 import type { TaskPriority, TaskStatus } from './task-enums.js';
 import type { CursorPosition } from './task-cursor.js';
 import type { SortSpec } from './task-sort.js';
-import { TASK_SEARCH_DOCUMENT } from './task-search.js';
 import type { Task } from './task.entity.js';
 
 export interface TaskFilters {
@@ -45,10 +44,11 @@ const cursorText = (sort: SortSpec) =>
     ? `to_char(${sort.column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
     : `${sort.column}::text`;
 
-const CURSOR_VALUE_FORMAT: Record<SortSpec['castTo'], RegExp> = {
-  timestamptz: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/,
-  smallint: /^[1-3]$/,
-  text: /^[\s\S]{1,200}$/,
+const CURSOR_VALUE_IS_VALID: Record<SortSpec['castTo'], (value: string) => boolean> = {
+  timestamptz: (value) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value),
+  smallint: (value) => /^[1-3]$/.test(value),
+  // A title: 1 to 200 characters, counted as code points like the title's own limit.
+  text: (value) => value.length > 0 && [...value].length <= 200,
 };
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
@@ -98,8 +98,9 @@ function filterConditions(userId: string, filters: TaskFilters): Conditions {
     where.add(`(due_date is null or due_date >= now() or status = 'completed')`);
   }
   if (filters.q) {
-    // Exactly the indexed expression, so the trigram index can serve it.
-    where.add(`${TASK_SEARCH_DOCUMENT} ilike ?`, `%${escapeLike(filters.q)}%`);
+    // Each column has its own trigram index; PostgreSQL ORs the two index scans.
+    const pattern = `%${escapeLike(filters.q)}%`;
+    where.add('(title ilike ? or description ilike ?)', pattern, pattern);
   }
   return where;
 }
@@ -114,7 +115,7 @@ function addKeyset(where: Conditions, sort: SortSpec, after: CursorPosition): vo
     where.add(`(${sort.column} is null and id ${comparison} ?::uuid)`, after.id);
     return;
   }
-  if (!CURSOR_VALUE_FORMAT[sort.castTo].test(after.value)) {
+  if (!CURSOR_VALUE_IS_VALID[sort.castTo](after.value)) {
     throw validationProblem([{ field: 'cursor', message: 'cursor is not a cursor this API issued' }]);
   }
   const keyset = `(${sort.column}, id) ${comparison} (?::${sort.castTo}, ?::uuid)`;
@@ -174,8 +175,12 @@ export class TaskRepository extends EntityRepository<Task> {
   /** All counts in one pass over the user's tasks; "today" is the calendar day in `timeZone`. */
   async stats(userId: string, timeZone: string): Promise<TaskStatsRow> {
     const [row] = await this.getEntityManager().getConnection().execute<TaskStatsRow[]>(
-      `with today as (
-         select date_trunc('day', now() at time zone ?) at time zone ? as starts_at
+      `with local_today as (
+         select date_trunc('day', now() at time zone ?) as midnight
+       ), today as (
+         -- Both ends converted from local midnights, so 23- and 25-hour days are right.
+         select midnight at time zone ? as starts_at, (midnight + interval '1 day') at time zone ? as ends_at
+           from local_today
        )
        select count(*)::int as total,
               count(*) filter (where status = 'pending')::int as pending,
@@ -185,13 +190,13 @@ export class TaskRepository extends EntityRepository<Task> {
               count(*) filter (where priority = 'medium')::int as medium,
               count(*) filter (where priority = 'high')::int as high,
               count(*) filter (where due_date < now() and status <> 'completed')::int as overdue,
-              count(*) filter (where due_date >= today.starts_at and due_date < today.starts_at + interval '1 day'
+              count(*) filter (where due_date >= today.starts_at and due_date < today.ends_at
                                  and status <> 'completed')::int as due_today,
               count(*) filter (where status = 'completed' and completed_at >= now() - interval '7 days')::int
                 as completed_last_7_days
          from tasks cross join today
         where user_id = ?`,
-      [timeZone, timeZone, userId],
+      [timeZone, timeZone, timeZone, userId],
     );
     return row;
   }

@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { Session } from '../auth/session.entity.js';
+import { definedOnly } from '../common/defined-only.js';
 import { validationProblem } from '../common/errors/api-problem.exception.js';
 import { conflictFromUniqueViolation, type UniqueConflict } from '../common/errors/unique-violation.js';
 import { Environment } from '../config/environment.js';
@@ -48,11 +49,8 @@ export class UsersService {
 
   async updateProfile(userId: string, changes: UpdateProfileDto): Promise<User> {
     const user = await this.getById(userId);
-    this.em.assign(user, {
-      ...(changes.email !== undefined && { email: changes.email.toLowerCase() }),
-      ...(changes.username !== undefined && { username: changes.username }),
-      ...(changes.name !== undefined && { name: changes.name }),
-    });
+    // The DTO lower-cases the email already, as the entity's constructor does for new accounts.
+    this.em.assign(user, definedOnly(changes));
     await this.flushAccount();
     return user;
   }

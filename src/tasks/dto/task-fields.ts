@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
 import { OptionalNotNull } from '../../common/optional.js';
@@ -61,5 +62,6 @@ export const CategoryIdField = () =>
   applyDecorators(
     ApiProperty({ type: String, format: 'uuid', nullable: true, required: false, description: "One of the caller's categories; null for none" }),
     IsOptional(),
+    Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value)),
     IsUUID('all', { message: 'categoryId must be a UUID' }),
   );
