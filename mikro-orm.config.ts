@@ -54,6 +54,8 @@ export function createOrmConfig(settings: DatabaseSettings): Options {
       allOrNothing: true,
       snapshot: true,
       snapshotName: '.snapshot-tasktracker',
+      // Only `db:migration:create` writes the committed snapshot, never a run against some database.
+      snapshotOnMigrate: false,
       silent: true,
     },
     // Entities are serialised through explicit response DTOs, never by reflection over the ORM.

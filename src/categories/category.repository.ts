@@ -12,7 +12,7 @@ export class CategoryRepository extends EntityRepository<Category> {
     if (categoryIds.length === 0) {
       return new Map();
     }
-    const rows = await this.getEntityManager().getConnection().execute<{ category_id: string; count: number }[]>(
+    const rows = await this.getEntityManager().execute<{ category_id: string; count: number }[]>(
       `select category_id, count(*)::int as count from tasks
         where user_id = ? and category_id in (${categoryIds.map(() => '?').join(', ')}) group by category_id`,
       [userId, ...categoryIds],

@@ -41,8 +41,9 @@ export class LoggingModule {
                   res: (response: ServerResponse) => ({ statusCode: response.statusCode }),
                   err: (error: Error) => ({ type: error.name, message: error.message }),
                 },
+                // 503 is load shedding (database down, pool exhausted), not a bug: warn, don't page.
                 customLogLevel: (_request: IncomingMessage, response: ServerResponse, error?: Error) =>
-                  error || response.statusCode >= 500 ? 'error' : 'info',
+                  response.statusCode === 503 ? 'warn' : error || response.statusCode >= 500 ? 'error' : 'info',
                 customSuccessMessage: () => 'request completed',
                 quietReqLogger: true,
             };

@@ -162,19 +162,17 @@ export class TaskRepository extends EntityRepository<Task> {
     limit: number,
   ): Promise<Array<TaskRow & { cursor_value: string | null }>> {
     const { sql, params } = buildPageQuery(userId, filters, sort, after, limit);
-    return this.getEntityManager().getConnection().execute(sql, params);
+    return this.getEntityManager().execute(sql, params);
   }
 
   async countMatching(userId: string, filters: TaskFilters): Promise<number> {
     const where = filterConditions(userId, filters);
-    const [row] = await this.getEntityManager()
-      .getConnection()
-      .execute<{ count: number }[]>(`select count(*)::int as count from tasks where ${where}`, where.params);
+    const [row] = await this.getEntityManager().execute<{ count: number }[]>(`select count(*)::int as count from tasks where ${where}`, where.params);
     return row.count;
   }
   /** All counts in one pass over the user's tasks; "today" is the calendar day in `timeZone`. */
   async stats(userId: string, timeZone: string): Promise<TaskStatsRow> {
-    const [row] = await this.getEntityManager().getConnection().execute<TaskStatsRow[]>(
+    const [row] = await this.getEntityManager().execute<TaskStatsRow[]>(
       `with local_today as (
          select date_trunc('day', now() at time zone ?) as midnight
        ), today as (

@@ -149,8 +149,15 @@ export class TasksService {
         if (!(error instanceof OptimisticLockError)) {
           throw error;
         }
-        if (ifMatch !== undefined || attempt >= MAX_WRITE_ATTEMPTS) {
+        if (ifMatch !== undefined) {
           throw preconditionFailed();
+        }
+        if (attempt >= MAX_WRITE_ATTEMPTS) {
+          // No precondition was sent, so not 412: a transient conflict, like a busy database.
+          throw new ApiProblemException(503, 'The task is being changed by other requests; retry shortly.', {
+            type: 'unavailable',
+            headers: { 'Retry-After': '1' },
+          });
         }
         this.em.clear();
       }

@@ -32,9 +32,12 @@ const FASTIFY_ERROR_DETAILS: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'The body is not valid JSON.',
 };
 
-function isPoolExhausted(error: Error): boolean {
-  return /timeout exceeded when trying to connect|Connection terminated|ECONNREFUSED|the database system is (starting|shutting) up/i.test(
-    error.message,
+/** By message, not `instanceof Error`: socket errors may come from another realm (Jest's vm, workers). */
+function isPoolExhausted(error: unknown): boolean {
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  return (
+    typeof message === 'string' &&
+    /timeout exceeded when trying to connect|Connection terminated|ECONNREFUSED|the database system is (starting|shutting) up/i.test(message)
   );
 }
 
@@ -87,7 +90,7 @@ export function mapErrorToProblem(error: unknown): MappedProblem {
       'Retry-After': RETRY_AFTER_SECONDS,
     });
   }
-  if (error instanceof ConnectionException || (error instanceof Error && isPoolExhausted(error))) {
+  if (error instanceof ConnectionException || isPoolExhausted(error)) {
     return answer(problem(503, 'The database is unavailable; retry shortly.', { type: 'unavailable' }), {
       'Retry-After': RETRY_AFTER_SECONDS,
     });
