@@ -38,8 +38,9 @@ async function bootstrap(): Promise<void> {
   process.once('SIGTERM', () => void shutDown('SIGTERM'));
   process.once('SIGINT', () => void shutDown('SIGINT'));
   // A stray rejection is a bug to log, not a reason to drop every in-flight request.
+  const rejectionLogger = new Logger('UnhandledRejection');
   process.on('unhandledRejection', (reason) => {
-    logger.error(reason instanceof Error ? (reason.stack ?? reason.message) : String(reason), 'UnhandledRejection');
+    rejectionLogger.error(reason instanceof Error ? (reason.stack ?? reason.message) : String(reason));
   });
 }
 

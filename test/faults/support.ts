@@ -197,7 +197,10 @@ export interface ServerProcess {
  * The real server (src/main.ts) in a child process, in Node's own single realm (unlike Jest's
  * vm context), on a free loopback port. Resolves once /health/ready answers 200 (bounded).
  */
-export async function spawnServer(env: Record<string, string>, { readyTimeoutMs = 30_000 } = {}): Promise<ServerProcess> {
+export async function spawnServer(
+  env: Record<string, string>,
+  { readyTimeoutMs = 30_000, preload = [] as string[] } = {},
+): Promise<ServerProcess> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const childEnv: NodeJS.ProcessEnv = { ...process.env, MIGRATE_ON_START: 'true', LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' };
@@ -205,7 +208,8 @@ export async function spawnServer(env: Record<string, string>, { readyTimeoutMs 
   delete childEnv.NODE_OPTIONS;
   delete childEnv.REDIS_URL;
   delete childEnv.TEST_APP_LOGS;
-  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'src/main.ts'], {
+  const preloads = preload.flatMap((module) => ['--import', module]);
+  const child = spawn(process.execPath, [...preloads, '--import', '@swc-node/register/esm-register', 'src/main.ts'], {
     // npm runs the suite from the package root (/work/main).
     cwd: process.cwd(),
     env: childEnv,
