@@ -18,7 +18,7 @@ import {
  */
 const databaseUrl = withDatabaseName(process.env.TEST_DATABASE_URL!, 'tasktracker_test_shutdown');
 const CONCURRENT_LOGINS = 20;
-const SIGTERM_AFTER_MS = 300;
+const SIGTERM_AFTER_MS = 200;
 const LATE_REQUEST_AFTER_MS = 500;
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -27,8 +27,8 @@ let baseUrl: string;
 
 beforeAll(async () => {
   await ensureDatabaseExists(databaseUrl);
-  // Cost 13: every login hashes for real on libuv's pool, so the burst is still running at SIGTERM.
-  server = await spawnServer({ DATABASE_URL: databaseUrl, BCRYPT_COST: '13' });
+  // Cost 12: every login hashes for real on libuv's pool, so the burst is still running at SIGTERM.
+  server = await spawnServer({ DATABASE_URL: databaseUrl, BCRYPT_COST: '12' });
   baseUrl = server.baseUrl;
 }, 45_000);
 
@@ -98,7 +98,7 @@ describe('graceful shutdown (SIGTERM on the real server)', () => {
     const burstStarted = performance.now();
     const burstEpochMs = Date.now();
     const logins = Array.from({ length: CONCURRENT_LOGINS }, () => loginOverHttp(account.username, account.password));
-    // Every request reaches the server and starts hashing (cost 13, libuv pool) before the signal.
+    // Every request reaches the server and starts hashing (cost 12, libuv pool) before the signal.
     await sleep(SIGTERM_AFTER_MS);
     const sigtermAt = performance.now();
     const sigtermEpochMs = Date.now();
