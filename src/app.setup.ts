@@ -2,9 +2,13 @@ import helmet from '@fastify/helmet';
 import { RequestMethod, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
+import { mapErrorToProblem } from './common/errors/problem-mapping.js';
+import { PROBLEM_CONTENT_TYPE } from './common/errors/problem.js';
+import { rejectUnsafeInput } from './common/unsafe-input.hook.js';
 import { Environment } from './config/environment.js';
 import { requestIdFor } from './logging/logging.module.js';
 import { setUpOpenApi } from './openapi.js';
@@ -42,6 +46,11 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     return503OnClosing: true,
     requestIdHeader: false,
     genReqId: requestIdFor,
+    // Router errors (bad percent-encoding, over-long path parameters) never reach Nest's filter.
+    frameworkErrors: (error: Error, _request: unknown, reply: FastifyReply) => {
+      const { problem } = mapErrorToProblem(error);
+      void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+    },
   });
   const fastify = adapter.getInstance();
   // While the server drains, each answer closes its connection: an idle keep-alive socket would
@@ -57,6 +66,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   });
   // The API speaks JSON only: any other body type answers 415 instead of reaching validation.
   fastify.removeContentTypeParser('text/plain');
+  fastify.addHook('preHandler', rejectUnsafeInput);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
     // The route pattern (/api/v1/tasks/:id) for the request log line, rather than raw ids.

@@ -1,7 +1,8 @@
-import { Body, Controller, Headers, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiProblems } from '../common/errors/problem.schema.js';
+import { RequestHeader } from '../common/request-header.decorator.js';
 import { BEARER_SCHEME } from '../openapi.js';
 import { UserResponse } from '../users/dto/user-response.dto.js';
 import type { User } from '../users/user.entity.js';
@@ -45,7 +46,7 @@ export class AuthController {
   @ApiProblems(400, 401, 429)
   async login(
     @Req() request: FastifyRequest & { user: User },
-    @Headers('user-agent') userAgent?: string,
+    @RequestHeader('user-agent') userAgent?: string,
   ): Promise<LoginResponse> {
     const { token, session } = await this.sessions.start(request.user, userAgent);
     return {

@@ -2,6 +2,7 @@ import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { validateBody } from '../common/validation.js';
+import { invalidCredentials } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
 
 /**
@@ -19,6 +20,10 @@ export class LocalAuthGuard extends AuthGuard('local') {
   override handleRequest<TUser>(error: unknown, user: TUser): TUser {
     if (error) {
       throw error;
+    }
+    // passport-local fails without an error on missing credentials: still a failed login.
+    if (!user) {
+      throw invalidCredentials();
     }
     return user;
   }

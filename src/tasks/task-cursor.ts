@@ -40,6 +40,7 @@ export function decodeCursor(cursor: string, fingerprint: string): CursorPositio
     typeof decoded !== 'object' || decoded === null ||
     typeof decoded.i !== 'string' || !UUID.test(decoded.i) ||
     !(typeof decoded.v === 'string' || decoded.v === null) ||
+    (typeof decoded.v === 'string' && decoded.v.includes('\u0000')) ||
     typeof decoded.f !== 'string'
   ) {
     throw invalidCursor('cursor is not a cursor this API issued');

@@ -45,7 +45,15 @@ const cursorText = (sort: SortSpec) =>
     : `${sort.column}::text`;
 
 const CURSOR_VALUE_IS_VALID: Record<SortSpec['castTo'], (value: string) => boolean> = {
-  timestamptz: (value) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value),
+  // The exact shape the list query writes, and a real instant (a forged 2024-13-45 is not).
+  timestamptz: (value) => {
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value)) {
+      return false;
+    }
+    const instant = new Date(value.replace(/\d{3}Z$/, 'Z'));
+    // Year 0000 parses in JavaScript but not in PostgreSQL.
+    return instant.getUTCFullYear() >= 1 && instant.toISOString().slice(0, 23) === value.slice(0, 23);
+  },
   smallint: (value) => /^[1-3]$/.test(value),
   // A title: 1 to 200 characters, counted as code points like the title's own limit.
   text: (value) => value.length > 0 && [...value].length <= 200,
@@ -124,7 +132,8 @@ function addKeyset(where: Conditions, sort: SortSpec, after: CursorPosition): vo
 
 /**
  * One keyset page: `limit + 1` rows, so the caller knows whether another page follows. Every
- * condition starts with user_id, so each sort walks its (user_id, key, id) index. Exported so
+ * condition starts with user_id, so each sort walks its (user_id, key, id) index. ORDER BY names
+ * `tasks.` columns: a bare name would mean the ISO text selected under the same alias. Exported so
  * the query-plan test EXPLAINs exactly the SQL the API runs.
  */
 export function buildPageQuery(
@@ -143,7 +152,7 @@ export function buildPageQuery(
   return {
     sql: `select ${LIST_COLUMNS}, ${cursorText(sort)} as cursor_value from tasks
            where ${where}
-           order by ${sort.column} ${direction}${nulls}, id ${direction}
+           order by tasks.${sort.column} ${direction}${nulls}, tasks.id ${direction}
            limit ?`,
     params: [...where.params, limit + 1],
   };

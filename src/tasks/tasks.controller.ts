@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -13,6 +13,7 @@ import type { FastifyReply } from 'fastify';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { ApiProblems } from '../common/errors/problem.schema.js';
+import { RequestHeader } from '../common/request-header.decorator.js';
 import { UuidParam } from '../common/uuid-param.decorator.js';
 import { BEARER_SCHEME } from '../openapi.js';
 import { CreateTaskDto } from './dto/create-task.dto.js';
@@ -82,7 +83,7 @@ export class TasksController {
     @CurrentUser() caller: AuthenticatedUser,
     @UuidParam() id: string,
     @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('if-none-match') ifNoneMatch?: string,
+    @RequestHeader('if-none-match') ifNoneMatch?: string,
   ): Promise<TaskResponse | undefined> {
     const task = await this.tasks.get(caller.userId, id);
     if (ifNoneMatch && ifNoneMatchSatisfied(ifNoneMatch, taskEtag(task))) {
@@ -102,7 +103,7 @@ export class TasksController {
     @UuidParam() id: string,
     @Body() body: UpdateTaskDto,
     @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('if-match') ifMatch?: string,
+    @RequestHeader('if-match') ifMatch?: string,
   ): Promise<TaskResponse> {
     return withEtag(reply, await this.tasks.update(caller.userId, id, body, ifMatch));
   }
@@ -117,7 +118,7 @@ export class TasksController {
     @CurrentUser() caller: AuthenticatedUser,
     @UuidParam() id: string,
     @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('if-match') ifMatch?: string,
+    @RequestHeader('if-match') ifMatch?: string,
   ): Promise<TaskResponse> {
     return withEtag(reply, await this.tasks.toggle(caller.userId, id, ifMatch));
   }
@@ -131,7 +132,7 @@ export class TasksController {
   async remove(
     @CurrentUser() caller: AuthenticatedUser,
     @UuidParam() id: string,
-    @Headers('if-match') ifMatch?: string,
+    @RequestHeader('if-match') ifMatch?: string,
   ): Promise<void> {
     await this.tasks.remove(caller.userId, id, ifMatch);
   }

@@ -88,7 +88,7 @@ export class TasksService {
     const filters: TaskFilters = {
       status: query.status?.toSorted(),
       priority: query.priority?.toSorted(),
-      categoryId: query.categoryId === undefined ? undefined : query.categoryId === 'none' ? null : query.categoryId.toLowerCase(),
+      categoryId: query.categoryId === undefined ? undefined : query.categoryId.toLowerCase() === 'none' ? null : query.categoryId.toLowerCase(),
       dueBefore: query.dueBefore ? new Date(query.dueBefore) : undefined,
       dueAfter: query.dueAfter ? new Date(query.dueAfter) : undefined,
       overdue: query.overdue,
@@ -115,7 +115,13 @@ export class TasksService {
     if (!isKnownTimeZone(timeZone)) {
       throw validationProblem([{ field: 'tz', message: 'tz must be an IANA time zone such as Europe/Paris' }]);
     }
-    const row = await this.tasks.stats(userId, timeZone);
+    const row = await this.tasks.stats(userId, timeZone).catch((error: unknown) => {
+      // Node's ICU and PostgreSQL's tzdata disagree on a few retired names (US/Pacific-New...).
+      if (/time zone .* not recognized/i.test(String((error as { message?: unknown })?.message))) {
+        throw validationProblem([{ field: 'tz', message: 'tz is not a time zone the database knows' }]);
+      }
+      throw error;
+    });
     return {
       total: row.total,
       byStatus: { pending: row.pending, in_progress: row.in_progress, completed: row.completed },

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length, Matches } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
+import { CharLength } from '../../common/char-length.decorator.js';
 import { OptionalNotNull } from '../../common/optional.js';
 import { Trim, TrimLowerCase } from '../../common/transforms.js';
 
@@ -12,7 +13,7 @@ export const CategoryNameField = ({ optional = false } = {}) =>
     ...(optional ? [OptionalNotNull()] : []),
     Trim(),
     IsString(),
-    Length(1, 100),
+    CharLength(1, 100),
   );
 
 export const CategoryColorField = () =>

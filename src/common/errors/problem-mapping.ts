@@ -30,6 +30,8 @@ const FASTIFY_ERROR_DETAILS: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is too large.',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'The body is empty but the content type says JSON.',
   FST_ERR_CTP_INVALID_JSON_BODY: 'The body is not valid JSON.',
+  FST_ERR_BAD_URL: 'The request URL is not validly percent-encoded.',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is too long.',
 };
 
 /** By message, not `instanceof Error`: socket errors may come from another realm (Jest's vm, workers). */
@@ -94,6 +96,10 @@ export function mapErrorToProblem(error: unknown): MappedProblem {
     return answer(problem(503, 'The database is unavailable; retry shortly.', { type: 'unavailable' }), {
       'Retry-After': RETRY_AFTER_SECONDS,
     });
+  }
+  const framework = error as { code?: unknown; statusCode?: unknown };
+  if (typeof framework?.code === 'string' && framework.code.startsWith('FST_') && typeof framework.statusCode === 'number' && framework.statusCode < 500) {
+    return answer(problem(framework.statusCode, FASTIFY_ERROR_DETAILS[framework.code] ?? 'The request URL is invalid.'));
   }
   return answer(problem(500, 'An unexpected error occurred.'), {}, true);
 }

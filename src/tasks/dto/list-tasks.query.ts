@@ -1,6 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { CharLength } from '../../common/char-length.decorator.js';
+import { NoNulCharacters } from '../../common/unsafe-input.hook.js';
 import { Trim } from '../../common/transforms.js';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '../task-enums.js';
 import { TASK_SORTS, type TaskSort } from '../task-sort.js';
@@ -16,14 +18,26 @@ const UUID_OR_NONE = /^(none|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 export const DEFAULT_PAGE_SIZE = 20;
 
 export class ListTasksQuery {
-  @ApiProperty({ required: false, description: 'Comma-separated: pending,in_progress,completed', example: 'pending,in_progress' })
+  @ApiProperty({
+    required: false,
+    type: String,
+    pattern: '^(pending|in_progress|completed)(,(pending|in_progress|completed))*$',
+    description: 'Comma-separated: pending,in_progress,completed',
+    example: 'pending,in_progress',
+  })
   @IsOptional()
   @Transform(commaList)
   @ArrayMaxSize(TASK_STATUSES.length)
   @IsIn(TASK_STATUSES, { each: true, message: `status must be a comma-separated list of ${TASK_STATUSES.join(', ')}` })
   status?: TaskStatus[];
 
-  @ApiProperty({ required: false, description: 'Comma-separated: low,medium,high', example: 'high' })
+  @ApiProperty({
+    required: false,
+    type: String,
+    pattern: '^(low|medium|high)(,(low|medium|high))*$',
+    description: 'Comma-separated: low,medium,high',
+    example: 'high',
+  })
   @IsOptional()
   @Transform(commaList)
   @ArrayMaxSize(TASK_PRIORITIES.length)
@@ -57,7 +71,8 @@ export class ListTasksQuery {
   @IsOptional()
   @Trim()
   @IsString()
-  @Length(1, 200)
+  @NoNulCharacters()
+  @CharLength(1, 200)
   q?: string;
 
   @ApiProperty({ required: false, enum: TASK_SORTS, default: '-createdAt', description: 'Leading `-` sorts descending; tasks without a due date come last either way' })
@@ -65,7 +80,7 @@ export class ListTasksQuery {
   @IsIn(TASK_SORTS)
   sort?: TaskSort;
 
-  @ApiProperty({ required: false, minimum: 1, maximum: 100, default: DEFAULT_PAGE_SIZE })
+  @ApiProperty({ required: false, type: 'integer', minimum: 1, maximum: 100, default: DEFAULT_PAGE_SIZE })
   @IsOptional()
   @Transform(integer)
   @IsInt({ message: 'limit must be an integer' })
@@ -90,6 +105,7 @@ export class TaskStatsQuery {
   @ApiProperty({ required: false, default: 'UTC', example: 'Europe/Paris', description: 'IANA time zone deciding what "today" is' })
   @IsOptional()
   @IsString()
+  @NoNulCharacters()
   @MaxLength(64)
   tz?: string;
 }

@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, ValidateBy } from 'class-validator';
+import { CharLength } from '../../common/char-length.decorator.js';
 import { OptionalNotNull } from '../../common/optional.js';
 import { Trim } from '../../common/transforms.js';
 import { TASK_PRIORITIES, TASK_STATUSES } from '../task-enums.js';
@@ -9,10 +10,20 @@ import { TASK_PRIORITIES, TASK_STATUSES } from '../task-enums.js';
 /** ISO 8601 date-time with an explicit offset (`Z` or `+02:00`): a bare local time is ambiguous. */
 export const DATE_TIME_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** Years 0001 to 9999 in UTC: what PostgreSQL and ISO 8601 both read back unambiguously. */
+const withinSupportedYears = (value: unknown) => {
+  const year = typeof value === 'string' ? new Date(value).getUTCFullYear() : NaN;
+  return year >= 1 && year <= 9999;
+};
+
 export const IsDateTimeWithOffset = (field: string) =>
   applyDecorators(
     IsISO8601({ strict: true }, { message: `${field} must be an ISO 8601 date-time` }),
     Matches(DATE_TIME_WITH_OFFSET, { message: `${field} must be a date-time with an offset, e.g. 2026-12-01T17:00:00Z` }),
+    ValidateBy({
+      name: 'supportedYear',
+      validator: { validate: withinSupportedYears, defaultMessage: () => `${field} must fall between the years 0001 and 9999 in UTC` },
+    }),
   );
 
 interface FieldOptions {
@@ -25,7 +36,7 @@ export const TitleField = ({ optional = false }: FieldOptions = {}) =>
     ...(optional ? [OptionalNotNull()] : []),
     Trim(),
     IsString(),
-    Length(1, 200),
+    CharLength(1, 200),
   );
 
 export const DescriptionField = () =>
@@ -33,7 +44,7 @@ export const DescriptionField = () =>
     ApiProperty({ type: String, nullable: true, required: false, maxLength: 1000, example: 'Q3 numbers for the board' }),
     IsOptional(),
     IsString(),
-    MaxLength(1000),
+    CharLength(0, 1000),
   );
 
 export const StatusField = () =>

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, Length, Matches } from 'class-validator';
+import { IsEmail, IsString, Matches } from 'class-validator';
+import { CharLength } from '../../common/char-length.decorator.js';
 import { OptionalNotNull } from '../../common/optional.js';
 import { Trim, TrimLowerCase } from '../../common/transforms.js';
 
@@ -18,8 +19,10 @@ export const EmailField = (options: FieldOptions = {}) =>
     ...optionality(options),
     TrimLowerCase(),
     IsString(),
-    Length(5, 255),
-    IsEmail({}, { message: 'email must be an email address' }),
+    CharLength(5, 255),
+    // ASCII only, as OpenAPI's `format: email` (internationalised addresses are not supported).
+    Matches(/^[\x21-\x7e]+$/, { message: 'email must be an ASCII email address' }),
+    IsEmail({ allow_utf8_local_part: false }, { message: 'email must be an email address' }),
   );
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,50}$/;
@@ -39,5 +42,5 @@ export const NameField = (options: FieldOptions = {}) =>
     ...optionality(options),
     Trim(),
     IsString(),
-    Length(1, 100),
+    CharLength(1, 100),
   );

@@ -1,0 +1,246 @@
+import fc from 'fast-check';
+import { encodeCursor, listFingerprint } from '../../src/tasks/task-cursor.js';
+import type { OpenApiParameter, Operation, Schema } from './openapi-contract.js';
+import { resourceOf } from './openapi-contract.js';
+import { dateTime, hugeString, INVALID_DATES, marker, Marker, nastyString, validObject, validValue, wrongTypeValue, type MarkerKind } from './fuzz-values.js';
+
+/** A body as sent: a JSON value (markers resolved at send time) or raw text, and its content type. */
+export interface BodyCase {
+  kind: string;
+  /** The property the mutation is about. */
+  field?: string;
+  value?: unknown;
+  /** Sent verbatim, so `__proto__` keys and broken JSON survive. */
+  text?: string;
+  /** undefined: application/json; null: no content-type header at all. */
+  contentType?: string | null;
+  /** What makes it invalid whatever the values: any 2xx answer to it is a violation. */
+  mustReject?: string;
+}
+
+export type Credential = 'caller' | 'none' | 'garbage' | 'lowercase-scheme';
+
+export interface FuzzRequest {
+  pathId?: string | Marker;
+  /** Put the id into the path without URL-encoding it (malformed percent-escapes and such). */
+  rawPathId?: boolean;
+  query: Array<[string, string | Marker]>;
+  headers: Record<string, string | Marker>;
+  body?: BodyCase;
+  credential: Credential;
+  remoteAddress?: string;
+}
+
+const SERVER_OWNED = ['id', 'userId', 'user', 'version', 'completedAt', 'createdAt', 'updatedAt', 'passwordHash', 'isActive', 'emailVerified', 'taskCount'];
+/** Keys that exist on every object's prototype: an allow-list must refuse them like any other. */
+const PROTOTYPE_KEYS = ['constructor', 'hasOwnProperty', 'toString', 'valueOf', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupGetter__'];
+const WRONG_CONTENT_TYPES = ['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/html'];
+// (A leading BOM is not here: RFC 8259 lets a parser ignore it.)
+const BROKEN_JSON = ['{"title": ', '{', '', '{"a":1}}', "{'title':'x'}", 'NaN', '\u0000', '{"title":"x",}', '[', 'undefined', '{"title":"\\ud800"'];
+/** Units a validator may count differently from PostgreSQL (UTF-16 units, code points, graphemes). */
+const LENGTH_UNITS = ['a', 'é', '😀', '❤️', 'e\u0301', '👨‍👩‍👧‍👦', '\u0000'];
+
+/** `{"<key>":<value>,...rest}` as text: how a `__proto__` key reaches the server intact. */
+function withRawKey(body: Record<string, unknown>, key: string, value: unknown): string {
+  const rest = JSON.stringify(body).slice(1);
+  return `{${JSON.stringify(key)}:${JSON.stringify(value)}${rest === '}' ? '}' : `,${rest}`}`;
+}
+
+/** A property of the schema (an arbitrary choice among them) and a valid body with that property changed. */
+function mutateProperty(
+  schema: Schema,
+  valid: fc.Arbitrary<Record<string, unknown>>,
+  filter: (name: string, property: Schema) => boolean,
+  change: (property: Schema) => fc.Arbitrary<unknown>,
+): fc.Arbitrary<[string, Record<string, unknown>]> | undefined {
+  const properties = Object.entries((schema.properties as Record<string, Schema> | undefined) ?? {}).filter(([name, p]) => filter(name, p));
+  if (properties.length === 0) return undefined;
+  return fc
+    .constantFrom(...properties)
+    .chain(([name, property]) => fc.tuple(fc.constant(name), valid, change(property)).map(([n, body, value]) => [n, { ...body, [n]: value }] as [string, Record<string, unknown>]));
+}
+
+/** `slow`: the operation runs bcrypt on plausible bodies, so fewer of them are generated. */
+export function bodyArbitrary(schema: Schema, slow: boolean): fc.Arbitrary<BodyCase> {
+  const validWeight = slow ? 3 : 8;
+  const valid = validObject(schema);
+  const required = (schema.required as string[] | undefined) ?? [];
+  const known = new Set(Object.keys((schema.properties as Record<string, unknown> | undefined) ?? {}));
+  const cases: Array<fc.WeightedArbitrary<BodyCase>> = [
+    { weight: validWeight, arbitrary: valid.map((value) => ({ kind: 'valid', value })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(valid, fc.oneof(fc.constantFrom(...SERVER_OWNED, ...PROTOTYPE_KEYS), fc.stringMatching(/^[a-zA-Z_$][a-zA-Z0-9_$]{0,15}$/)), fc.jsonValue({ maxDepth: 1 }))
+        .filter(([, key]) => !known.has(key))
+        .map(([body, key, value]) => ({ kind: 'extra-field', field: key, text: withRawKey(body, key, value), mustReject: 'an unknown property' })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(valid, fc.constantFrom('__proto__', 'constructor'), fc.constantFrom<unknown>({ isActive: false }, { prototype: { isActive: false } }, { userId: '00000000-0000-0000-0000-000000000000' }))
+        .map(([body, key, value]) => ({ kind: 'prototype-pollution', field: key, text: withRawKey(body, key, value), mustReject: 'a __proto__/constructor key' })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.oneof(
+        fc.constantFrom('[]', '"a string"', '42', 'true', '[{"title":"x"}]').map((text) => ({ kind: 'not-an-object', text, mustReject: 'a body that is not an object' })),
+        fc.constantFrom(...BROKEN_JSON).map((text) => ({ kind: 'broken-json', text, mustReject: 'a body that is not JSON' })),
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(valid, fc.oneof(fc.constantFrom(...WRONG_CONTENT_TYPES), fc.constant(null)))
+        .map(([value, contentType]) => ({ kind: 'wrong-content-type', text: JSON.stringify(value), contentType, mustReject: 'a body that is not application/json' })),
+    },
+  ];
+  const add = (weight: number, kind: string, arbitrary: fc.Arbitrary<[string, Record<string, unknown>]> | undefined, mustReject?: string) => {
+    if (arbitrary) cases.push({ weight, arbitrary: arbitrary.map(([name, value]) => ({ kind, field: name, value, ...(mustReject ? { mustReject } : {}) })) });
+  };
+  const freeText = (_name: string, p: Schema) => p.type === 'string' && !p.enum && !p.format && !p.pattern;
+  add(2, 'wrong-type', mutateProperty(schema, valid, () => true, wrongTypeValue), 'a property of the wrong type');
+  add(1, 'nasty-string', mutateProperty(schema, valid, (_n, p) => p.type === 'string', () => nastyString));
+  add(slow ? 1 : 3, 'nasty-text', mutateProperty(schema, valid, freeText, () => nastyString));
+  add(slow ? 1 : 2, 'length-boundary', mutateProperty(schema, valid, (n, p) => freeText(n, p) && typeof p.maxLength === 'number', (p) => {
+    const max = p.maxLength as number;
+    return fc.tuple(fc.constantFrom(...LENGTH_UNITS), fc.constantFrom(Math.floor(max / 2) + 1, max - 1, max, max + 1)).map(([unit, n]) => unit.repeat(Math.max(n, 1)));
+  }));
+  add(1, 'huge-string', mutateProperty(schema, valid, (_n, p) => p.type === 'string', () => hugeString), 'a string past its maxLength');
+  add(1, 'invalid-date', mutateProperty(schema, valid, (_n, p) => p.format === 'date-time', () => fc.constantFrom(...INVALID_DATES)), 'an invalid date-time');
+  if (required.length > 0) {
+    cases.push({
+      weight: 2,
+      arbitrary: fc.tuple(valid, fc.constantFrom(...required)).map(([body, name]) => {
+        const rest = Object.fromEntries(Object.entries(body).filter(([key]) => key !== name));
+        return { kind: 'missing-required', field: name, value: rest, mustReject: 'a missing required property' };
+      }),
+    });
+  }
+  return fc.oneof(...cases);
+}
+
+const ID_MARKERS: Record<string, [MarkerKind, MarkerKind]> = {
+  tasks: ['task', 'otherTask'],
+  categories: ['category', 'otherCategory'],
+  sessions: ['session', 'otherSession'],
+};
+
+/** Path ids: the caller's own (often), another user's, random uuids, and random strings. */
+export function pathIdArbitrary(path: string): fc.Arbitrary<{ id: string | Marker; raw: boolean }> {
+  const [own, other] = ID_MARKERS[resourceOf(path) ?? ''] ?? [];
+  const encoded = (arbitrary: fc.Arbitrary<string | Marker>) => arbitrary.map((id) => ({ id, raw: false }));
+  const reachable = (id: string) => id.length > 0 && !['.', '..', 'stats'].includes(id);
+  return fc.oneof(
+    ...(own ? [{ weight: 8, arbitrary: encoded(marker(own)) }, { weight: 2, arbitrary: encoded(marker(other)) }] : []),
+    { weight: 3, arbitrary: encoded(fc.oneof(fc.uuid(), fc.uuid().map((u) => u.toUpperCase()), fc.uuid().map((u) => `{${u}}`), fc.uuid().map((u) => u.replaceAll('-', '')), fc.constantFrom('00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff'))) },
+    { weight: 2, arbitrary: encoded(fc.oneof(nastyString.filter((s) => s.length < 300), fc.string({ minLength: 1, maxLength: 200 })).filter(reachable)) },
+    { weight: 1, arbitrary: fc.constantFrom('%zz', '%', '%E0%A4%A', "'%20OR%201=1--", '%00', '..%2f..%2f', '%2e%2e').map((id) => ({ id, raw: true })) },
+  );
+}
+
+const LIST_WORDS = ['pending', 'in_progress', 'completed', 'low', 'medium', 'high', 'none', 'PENDING', '', ' '];
+
+function queryValue(parameter: OpenApiParameter): fc.Arbitrary<string | Marker> {
+  const schema = parameter.schema ?? {};
+  const valid = ((): fc.Arbitrary<string | Marker> => {
+    // Node's ICU zones, and names one of ICU and PostgreSQL's tzdata may know and the other not.
+    if (parameter.name === 'tz') return fc.oneof(fc.constantFrom(...Intl.supportedValuesOf('timeZone')), fc.constantFrom('UTC', 'US/Pacific-New', 'Canada/East-Saskatchewan', 'SystemV/EST5', 'EST5EDT', 'europe/paris', 'Etc/GMT+14', 'GMT0', 'Asia/Rangoon', 'Factory', 'localtime', 'posixrules', 'Z', '+02:00', 'America/Ciudad_Juarez', 'Europe/Kyiv', 'Pacific/Kanton'));
+    if (parameter.name === 'categoryId') return fc.oneof(marker('category'), fc.constantFrom('none', 'NONE'), fc.uuid());
+    if (schema.type === 'array') {
+      // The items have no enum in the document; the description lists them ("Comma-separated: a,b,c").
+      const documented = /:\s*([\w,]+)/.exec(parameter.description ?? '')?.[1].split(',') ?? [];
+      const words = documented.length > 0 ? documented : LIST_WORDS;
+      return fc.oneof(
+        { weight: 4, arbitrary: fc.uniqueArray(fc.constantFrom(...words), { minLength: 1, maxLength: words.length }).map((list) => list.join(',')) },
+        { weight: 1, arbitrary: fc.array(fc.constantFrom(...words, ...LIST_WORDS), { minLength: 1, maxLength: 6 }).map((list) => list.join(',')) },
+      );
+    }
+    if (schema.type === 'boolean') return fc.oneof({ weight: 4, arbitrary: fc.constantFrom('true', 'false') }, { weight: 1, arbitrary: fc.constantFrom('TRUE', '1', '0', 'yes', '') });
+    if (schema.type === 'number' || schema.type === 'integer') {
+      const inRange = fc.integer({ min: (schema.minimum as number | undefined) ?? -1_000, max: (schema.maximum as number | undefined) ?? 1_000 }).map(String);
+      return fc.oneof({ weight: 4, arbitrary: inRange }, { weight: 1, arbitrary: fc.constantFrom('0', '101', '-1', '1.5', '1e2', '0x10', '00001', ' 5', '-0', '9999999999999999999999') });
+    }
+    if (schema.format === 'date-time') return fc.oneof({ weight: 4, arbitrary: dateTime }, { weight: 1, arbitrary: fc.constantFrom(...INVALID_DATES) });
+    return validValue(schema).map((value) => String(value));
+  })();
+  return fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: nastyString.filter((s) => s.length < 20_000) });
+}
+
+/** Query strings: documented parameters with valid and nasty values, repeated ones, unknown ones. */
+export function queryArbitrary(parameters: OpenApiParameter[]): fc.Arbitrary<Array<[string, string | Marker]>> {
+  const junk = fc.tuple(fc.oneof(fc.constantFrom('foo', '__proto__', 'constructor', 'limit[]', 'status[0]'), fc.string({ minLength: 1, maxLength: 8 })), fc.string({ maxLength: 10 }));
+  if (parameters.length === 0) {
+    const none = fc.constant<Array<[string, string | Marker]>>([]);
+    return fc.oneof({ weight: 9, arbitrary: none }, { weight: 1, arbitrary: fc.array(junk, { maxLength: 2 }) });
+  }
+  const pair = fc.constantFrom(...parameters).chain((p) => queryValue(p).map((value) => [p.name, value] as [string, string | Marker]));
+  const pairs = fc.oneof(
+    { weight: 5, arbitrary: fc.uniqueArray(pair, { selector: ([name]) => name, maxLength: 5 }) },
+    { weight: 1, arbitrary: fc.array(pair, { minLength: 2, maxLength: 5 }) }, // repeated parameters
+  );
+  const extra = fc.oneof({ weight: 7, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: junk });
+  return fc.tuple(pairs, extra).map(([list, unknown]) => (unknown ? [...list, unknown] : list));
+}
+
+/**
+ * The list query of a crafted cursor: built the way the API builds cursors (a fingerprint of the
+ * sort, no filters), around a fuzzed position, as any client could.
+ */
+export const cursorQuery = fc.record({
+  sort: fc.constantFrom('createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'dueDate', '-dueDate', 'priority', '-priority', 'title', '-title'),
+  value: fc.oneof(
+    fc.constant(null),
+    fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().replace('Z', '000Z')),
+    fc.string({ minLength: 1, maxLength: 200 }),
+    nastyString.filter((s) => s.length < 2_000),
+    fc.constantFrom('2024-01-01T00:00:00.000000Z', '2024-13-45T25:61:61.000000Z', '0000-01-01T00:00:00.000000Z', '9999-99-99T99:99:99.999999Z', '1', '3', '0', 'a'.repeat(200))),
+  id: fc.oneof(fc.uuid(), fc.constantFrom('00000000-0000-0000-0000-000000000000', 'not-a-uuid')),
+  limit: fc.option(fc.integer({ min: 1, max: 100 })),
+}).map(({ sort, value, id, limit }): Array<[string, string]> => [
+  ['sort', sort],
+  ['cursor', encodeCursor(listFingerprint({ sort }), { value, id })],
+  ...(limit === null ? [] : [['limit', String(limit)] as [string, string]]),
+]);
+
+const conditional = fc.oneof(
+  marker('etag'), marker('etag'), marker('weakEtag'),
+  fc.constantFrom('*', '"stale.1"', '""', '', 'W/"*"', '"a", "b"', '*, "x"'),
+  nastyString.filter((s) => s.length < 100 && /^[\x20-\x7e]*$/.test(s)),
+);
+
+/** Documented header parameters (If-Match, If-None-Match, User-Agent), each sometimes absent. */
+export function headersArbitrary(parameters: OpenApiParameter[]): fc.Arbitrary<Record<string, string | Marker>> {
+  const names = [...new Set(parameters.map((p) => p.name.toLowerCase()))];
+  const model = Object.fromEntries(
+    names.map((name) => [name, name.startsWith('if-') ? conditional : fc.string({ unit: fc.constantFrom(...'abc/1.0 ();é\u00ff"\'<>'.split('')), maxLength: 400 })]),
+  );
+  return fc.record(model, { requiredKeys: [] }) as fc.Arbitrary<Record<string, string | Marker>>;
+}
+
+export function requestArbitrary(op: Operation, slow: boolean): fc.Arbitrary<FuzzRequest> {
+  const parameters = op.operation.parameters ?? [];
+  const hasCursor = parameters.some((p) => p.in === 'query' && p.name === 'cursor');
+  // A cursor only means something with the sort it was made for: crafted ones come from cursorQuery.
+  const queryParameters = parameters.filter((p) => p.in === 'query' && p.name !== 'cursor');
+  const noBody = fc.constant<BodyCase | undefined>(undefined);
+  return fc.record({
+    path: op.path.includes('{') ? pathIdArbitrary(op.path) : fc.constant(undefined),
+    query: queryArbitrary(queryParameters),
+    cursor: hasCursor ? fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: cursorQuery }) : fc.constant(null),
+    headers: headersArbitrary(parameters.filter((p) => p.in === 'header')),
+    body: op.bodySchema
+      ? bodyArbitrary(op.bodySchema, slow)
+      : op.method === 'GET' ? noBody : fc.oneof({ weight: 6, arbitrary: noBody }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }).map((value) => ({ kind: 'ignored-body', text: JSON.stringify(value) ?? 'null' })) }),
+    credential: fc.oneof({ weight: 30, arbitrary: fc.constant<Credential>('caller') }, { weight: 3, arbitrary: fc.constantFrom<Credential>('none', 'garbage', 'lowercase-scheme') }),
+    remoteAddress: fc.ipV4(),
+  }).map(({ path, query, cursor, headers, body, credential, remoteAddress }) => ({
+    pathId: path?.id,
+    rawPathId: path?.raw,
+    query: cursor ?? query,
+    headers,
+    body,
+    credential,
+    remoteAddress,
+  }));
+}

@@ -1,0 +1,229 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { LightMyRequestResponse } from 'fastify';
+import { newAccountData, type TestAccount } from './accounts.js';
+import type { Operation } from './openapi-contract.js';
+import { sql } from './openapi-fixtures.js';
+import type { BodyCase, FuzzRequest } from './fuzz-requests.js';
+import { Marker } from './fuzz-values.js';
+
+interface Account extends TestAccount {
+  sessionId: string;
+}
+
+/** Operations that end the caller's session or account: they get callers of their own. */
+const SESSION_ENDING = new Set(['post /api/v1/auth/logout']);
+const ACCOUNT_CHANGING = new Set(['delete /api/v1/users/me', 'put /api/v1/users/me/password']);
+
+/** Printable ASCII kept, everything else escaped, long texts cut: for failure messages. */
+export function printable(text: string, max = 240): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…(${text.length} chars)` : text;
+  return cut.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** encodeURIComponent that, like an HTTP client, sends a lone surrogate as U+FFFD instead of throwing. */
+export function percentEncode(text: string): string {
+  return [...Buffer.from(text, 'utf8')].map((byte) => (/[A-Za-z0-9\-_.!~*'()]/.test(String.fromCharCode(byte)) && byte < 0x80 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+}
+
+/** What kind of request it was, without its values: examples of one problem are kept per shape. */
+export function shapeOf(request: FuzzRequest): string {
+  const id = request.pathId === undefined ? '' : ` id=${request.pathId instanceof Marker ? request.pathId.kind : request.rawPathId ? 'raw' : 'literal'}`;
+  const query = request.query.length > 0 ? ` query=${[...new Set(request.query.map(([name]) => name))].sort().join(',')}` : '';
+  const body = request.body ? ` body=${request.body.kind}${request.body.field ? `:${request.body.field}` : ''}` : '';
+  return `${request.credential}${id}${query}${body}`;
+}
+
+export interface Sent {
+  response: LightMyRequestResponse;
+  description: string;
+}
+
+/**
+ * The fuzzing users and their data: `main` calls most operations, `other` owns the ids that
+ * must stay out of reach, and throwaway accounts absorb logout, password change and deletion.
+ */
+export class FuzzWorld {
+  readonly knownUserIds = new Set<string>();
+  main!: Account;
+  other!: Account;
+  /** Whose credentials the login markers name. */
+  loginTarget!: Account;
+  private logoutUser!: Account;
+  private throwaway?: Account;
+
+  constructor(private readonly app: NestFastifyApplication) {}
+
+  async setUp(): Promise<void> {
+    this.main = await this.newAccount();
+    this.other = await this.newAccount();
+    this.loginTarget = await this.newAccount();
+    this.logoutUser = await this.newAccount();
+    const post = (account: Account, url: string, payload: unknown) =>
+      this.app.inject({ method: 'POST', url, headers: account.auth, payload: payload as object });
+    for (const account of [this.main, this.other]) {
+      const category = (await post(account, '/api/v1/categories', { name: 'Seed' })).json();
+      await post(account, '/api/v1/tasks', { title: 'Seed task', categoryId: category.id, dueDate: '2020-01-01T00:00:00Z' });
+      await this.mintSession(account.id);
+    }
+  }
+
+  /** Registered through the API; its session is minted (a login would cost a second bcrypt run). */
+  private async newAccount(): Promise<Account> {
+    const data = newAccountData();
+    const registered = await this.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: data });
+    if (registered.statusCode !== 201) throw new Error(`register failed: ${registered.statusCode} ${registered.body}`);
+    const id: string = registered.json().id;
+    this.knownUserIds.add(id);
+    const { token, sessionId } = await this.mintSession(id);
+    return { id, ...data, token, auth: { authorization: `Bearer ${token}` }, sessionId };
+  }
+
+  /** A fresh session straight in the table, as a login would make it. */
+  private async mintSession(userId: string): Promise<{ token: string; sessionId: string }> {
+    const token = randomBytes(32).toString('base64url');
+    const hash = createHash('sha256').update(token, 'utf8').digest('hex');
+    const [row] = await sql<{ id: string }>(this.app, `insert into sessions (user_id, token_hash, expires_at, user_agent) values (?, ?, now() + interval '1 hour', 'fuzz-minted') returning id::text`, [userId, hash]);
+    return { token, sessionId: row.id };
+  }
+
+  private async callerFor(operation: Operation): Promise<Account | undefined> {
+    if (operation.isPublic) return undefined;
+    if (SESSION_ENDING.has(operation.key)) {
+      const { token, sessionId } = await this.mintSession(this.logoutUser.id);
+      return { ...this.logoutUser, token, sessionId, auth: { authorization: `Bearer ${token}` } };
+    }
+    if (ACCOUNT_CHANGING.has(operation.key)) {
+      this.throwaway ??= await this.newAccount();
+      return this.throwaway;
+    }
+    const [{ n }] = await sql<{ n: number }>(this.app, 'select count(*)::int as n from sessions where user_id = ? and id <> ?', [this.main.id, this.main.sessionId]);
+    if (n < 2) await this.mintSession(this.main.id);
+    return this.main;
+  }
+
+  private async ids(table: 'tasks' | 'categories' | 'sessions', userId: string, exclude = ''): Promise<string[]> {
+    const rows = await sql<{ id: string }>(this.app, `select id::text from ${table} where user_id = ? and id::text <> ? order by id`, [userId, exclude]);
+    return rows.map((row) => row.id);
+  }
+
+  private async resolve(value: Marker, caller: Account | undefined, pathId: string | undefined): Promise<string> {
+    const owner = caller ?? this.main;
+    const pickFrom = (candidates: string[]) =>
+      candidates.length > 0 ? candidates[value.pick % candidates.length] : `00000000-0000-4000-8000-${String(value.pick).padStart(12, '0')}`;
+    const target = this.loginTarget;
+    switch (value.kind) {
+      case 'task': return pickFrom(await this.ids('tasks', owner.id));
+      case 'category': return pickFrom(await this.ids('categories', owner.id));
+      case 'session': return pickFrom(await this.ids('sessions', owner.id, owner.sessionId));
+      case 'otherTask': return pickFrom(await this.ids('tasks', this.other.id));
+      case 'otherCategory': return pickFrom(await this.ids('categories', this.other.id));
+      case 'otherSession': return pickFrom(await this.ids('sessions', this.other.id));
+      case 'password': return caller?.password ?? target.password;
+      case 'loginName': return [target.username, target.email, target.username.toUpperCase(), ` ${target.email} `][value.pick % 4];
+      case 'otherEmail': return this.other.email;
+      case 'otherUsername': return this.other.username.toUpperCase();
+      case 'categoryName': {
+        const rows = await sql<{ name: string }>(this.app, 'select name from categories where user_id = ? order by id', [owner.id]);
+        return rows.length > 0 ? rows[value.pick % rows.length].name.toUpperCase() : 'Seed';
+      }
+      case 'etag':
+      case 'weakEtag': {
+        const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(pathId ?? '');
+        const [row] = isUuid ? await sql<{ version: number }>(this.app, 'select version from tasks where id = ? and user_id = ?', [pathId, owner.id]) : [];
+        const tag = row ? `"${pathId}.${row.version}"` : '"no-such-task.1"';
+        return value.kind === 'weakEtag' ? `W/${tag}` : tag;
+      }
+    }
+  }
+
+  private async resolveDeep(value: unknown, caller: Account | undefined): Promise<unknown> {
+    if (value instanceof Marker) return this.resolve(value, caller, undefined);
+    if (Array.isArray(value)) return Promise.all(value.map((item) => this.resolveDeep(item, caller)));
+    if (value && typeof value === 'object') {
+      const entries = await Promise.all(Object.entries(value).map(async ([key, item]) => [key, await this.resolveDeep(item, caller)]));
+      return Object.fromEntries(entries);
+    }
+    return value;
+  }
+
+  async send(operation: Operation, request: FuzzRequest): Promise<Sent> {
+    const caller = await this.callerFor(operation);
+    const pathId = request.pathId instanceof Marker ? await this.resolve(request.pathId, caller, undefined) : request.pathId;
+    let url = pathId === undefined ? operation.path : operation.path.replace('{id}', request.rawPathId ? pathId : percentEncode(pathId));
+    const query: string[] = [];
+    for (const [name, value] of request.query) {
+      const resolved = value instanceof Marker ? await this.resolve(value, caller, undefined) : value;
+      query.push(`${percentEncode(name)}=${percentEncode(resolved)}`);
+    }
+    if (query.length > 0) url += `?${query.join('&')}`;
+
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      headers[name] = value instanceof Marker ? await this.resolve(value, caller, pathId) : value;
+    }
+    if (caller && request.credential === 'caller') headers.authorization = `Bearer ${caller.token}`;
+    if (caller && request.credential === 'lowercase-scheme') headers.authorization = `bearer ${caller.token}`;
+    if (request.credential === 'garbage') headers.authorization = 'Bearer x';
+
+    const { text, contentType } = await this.bodyText(request.body, caller);
+    if (text !== undefined && contentType !== null) headers['content-type'] = contentType ?? 'application/json';
+    const response = await this.app.inject({
+      method: operation.method, url, headers, remoteAddress: request.remoteAddress, ...(text !== undefined ? { payload: text } : {}),
+    });
+    await this.record(operation, response, text, caller);
+    const shownHeaders = Object.entries(headers).filter(([name]) => name !== 'authorization').map(([n, v]) => `${n}: ${v}`).join('; ');
+    const description = `${operation.method} ${printable(url, 300)} [auth: ${request.credential}${shownHeaders ? `; ${printable(shownHeaders)}` : ''}]` +
+      (request.body ? ` body(${request.body.kind}) ${printable(text ?? '<none>', 600)}` : '');
+    return { response, description };
+  }
+
+  private async bodyText(body: BodyCase | undefined, caller: Account | undefined): Promise<{ text?: string; contentType?: string | null }> {
+    if (!body) return {};
+    const text = body.text ?? JSON.stringify(await this.resolveDeep(body.value, caller));
+    return { text, contentType: body.contentType };
+  }
+
+  /** Keeps the world in step with what the API did. */
+  private async record(operation: Operation, response: LightMyRequestResponse, text: string | undefined, caller: Account | undefined): Promise<void> {
+    if (operation.key === 'post /api/v1/auth/register' && response.statusCode === 201) {
+      this.knownUserIds.add(response.json().id);
+    }
+    if (operation.key === 'put /api/v1/users/me/password' && response.statusCode === 204 && caller && text) {
+      caller.password = JSON.parse(text).newPassword;
+    }
+    if (operation.key === 'delete /api/v1/users/me' && response.statusCode === 204) {
+      this.throwaway = undefined;
+    }
+  }
+
+  /** Whether `main` can still call the API: an operation that ends its session would blind the rest. */
+  async mainStillWorks(): Promise<boolean> {
+    return (await this.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: this.main.auth })).statusCode === 200;
+  }
+}
+
+/** Invariants the data must keep whatever the requests were; each broken one is described. */
+export async function inconsistencies(app: NestFastifyApplication, knownUserIds: Set<string>): Promise<string[]> {
+  const checks: Array<[string, string]> = [
+    ['tasks whose user does not exist', 'select t.id from tasks t left join users u on u.id = t.user_id where u.id is null'],
+    ['tasks whose category does not exist', 'select t.id from tasks t left join categories c on c.id = t.category_id where t.category_id is not null and c.id is null'],
+    ["tasks filed under another user's category", 'select t.id from tasks t join categories c on c.id = t.category_id where c.user_id <> t.user_id'],
+    ['tasks with completed_at set iff not completed', "select id from tasks where (completed_at is not null) <> (status = 'completed')"],
+    ['tasks with an unknown status or priority', "select id from tasks where status not in ('pending', 'in_progress', 'completed') or priority not in ('low', 'medium', 'high')"],
+    ['tasks with an empty title or a version below 1', "select id from tasks where title = '' or version < 1"],
+    ['categories whose user does not exist', 'select c.id from categories c left join users u on u.id = c.user_id where u.id is null'],
+    ['categories with an empty name or a bad colour', "select id from categories where name = '' or color !~ '^#[0-9a-f]{6}$'"],
+    ['sessions whose user does not exist', 'select s.id from sessions s left join users u on u.id = s.user_id where u.id is null'],
+    ['users with an upper-case email', 'select id from users where email <> lower(email)'],
+  ];
+  const problems: string[] = [];
+  for (const [label, query] of checks) {
+    const rows = await sql<{ id: string }>(app, query);
+    if (rows.length > 0) problems.push(`${label}: ${rows.map((r) => r.id).join(', ')}`);
+  }
+  const users = await sql<{ id: string }>(app, 'select id::text from users');
+  const strangers = users.map((u) => u.id).filter((id) => !knownUserIds.has(id));
+  if (strangers.length > 0) problems.push(`users nobody created through a 201 or the fixtures: ${strangers.join(', ')}`);
+  return problems;
+}
