@@ -1,0 +1,77 @@
+import type { Fixture } from './seed.js';
+import { PAGE_SIZE } from './seed.js';
+
+/** One HTTP request, as autocannon and fetch both take it. */
+export interface RequestSpec {
+  method: 'GET' | 'POST' | 'PATCH';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** The i-th request of a stream: rotating users (tokens), tasks and bodies. */
+export type RequestStream = (i: number) => RequestSpec;
+
+export type Route = 'list' | 'get' | 'create' | 'update' | 'firstPage' | 'deepPage' | 'login';
+
+export const CREATED_TITLE_PREFIX = 'bench new task';
+const PRIORITIES = ['low', 'medium', 'high'];
+const STATUSES = ['pending', 'in_progress', 'completed'];
+
+const json = { 'content-type': 'application/json' };
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Request streams for every route under load, over the seeded users. */
+export function requestStreams(fixture: Fixture): Record<Route, RequestStream> {
+  const { users, heavy } = fixture;
+  const user = (i: number) => users[i % users.length];
+  const dueDate = (i: number) => new Date(Date.UTC(2027, i % 12, 1 + (i % 28), 17)).toISOString();
+  return {
+    list: (i) => ({ method: 'GET', path: `/api/v1/tasks?limit=${PAGE_SIZE}`, headers: bearer(user(i).token) }),
+    get: (i) => ({ method: 'GET', path: `/api/v1/tasks/${user(i).taskId}`, headers: bearer(user(i).token) }),
+    create: (i) => ({
+      method: 'POST',
+      path: '/api/v1/tasks',
+      headers: { ...bearer(user(i).token), ...json },
+      body: JSON.stringify({
+        title: `${CREATED_TITLE_PREFIX} ${i}`,
+        description: 'Created by the benchmark',
+        priority: PRIORITIES[i % 3],
+        dueDate: dueDate(i),
+        categoryId: user(i).categoryId,
+      }),
+    }),
+    // Each user's own task: ten connections never write the same row at once (no version conflicts).
+    update: (i) => ({
+      method: 'PATCH',
+      path: `/api/v1/tasks/${user(i).taskId}`,
+      headers: { ...bearer(user(i).token), ...json },
+      body: JSON.stringify({ title: `Renamed task ${i}`, status: STATUSES[i % 3], priority: PRIORITIES[(i + 1) % 3] }),
+    }),
+    firstPage: () => ({ method: 'GET', path: `/api/v1/tasks?limit=${PAGE_SIZE}`, headers: bearer(heavy.token) }),
+    deepPage: () => ({
+      method: 'GET',
+      path: `/api/v1/tasks?limit=${PAGE_SIZE}&cursor=${fixture.deepCursor}`,
+      headers: bearer(heavy.token),
+    }),
+    login: (i) => ({
+      method: 'POST',
+      path: '/api/v1/auth/login',
+      headers: json,
+      body: JSON.stringify({ login: user(i).login, password: fixture.password }),
+    }),
+  };
+}
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+/** Sends one request with fetch (verification and statement counts; the load uses autocannon). */
+export async function send(baseUrl: string, spec: RequestSpec): Promise<Reply> {
+  const response = await fetch(baseUrl + spec.path, { method: spec.method, headers: spec.headers, body: spec.body });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
+}

@@ -1,0 +1,166 @@
+/**
+ * `npm run bench` / `npm run bench:smoke`: seeds PostgreSQL with SQL, starts the real API and a
+ * bare Fastify + pg baseline (each in its own process), checks they answer alike, then loads
+ * them in turns with autocannon and reports each goal of the performance issue. It exits
+ * non-zero only when the harness itself fails, never because something is slow.
+ */
+import 'reflect-metadata';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Measurement } from './load.js';
+import { migrate, openDatabase, serverVersion, withClient, type BenchDatabase } from './database.js';
+import { parseOptions, USAGE } from './options.js';
+import { spawnScript, startServer } from './processes.js';
+import { describeMachine, judge, render, saveReport, type Report, type StatementComparison } from './report.js';
+import { CREATED_TITLE_PREFIX, requestStreams, type Route } from './requests.js';
+import { runComparisons, runMemory, type Context } from './scenarios.js';
+import { seed } from './seed.js';
+import { explainPages, profileStatements } from './statements.js';
+import { verifyEquivalence } from './verify.js';
+
+const RESULTS_DIR = fileURLToPath(new URL('./results', import.meta.url));
+const started = Date.now();
+const log = (line: string) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
+
+/**
+ * What both servers run with: production mode, quiet logs, a limiter that never says no, the
+ * default pool (10 + 20 overflow), which the baseline sizes its pool from too.
+ */
+const serverEnvironment = (databaseUrl: string): NodeJS.ProcessEnv => ({
+  ...process.env,
+  NODE_ENV: 'production',
+  DATABASE_URL: databaseUrl,
+  MIGRATE_ON_START: 'false',
+  LOG_LEVEL: process.env.BENCH_API_LOG_LEVEL ?? 'warn',
+  RATE_LIMIT_PER_MINUTE: '1000000',
+  DATABASE_POOL_SIZE: '10',
+  DATABASE_MAX_OVERFLOW: '20',
+});
+
+/** The bcrypt loop child stays up across rounds; each message runs one saturation period. */
+async function startBcryptLoop(cost: number) {
+  const child = spawnScript('bench/bcrypt-loop.ts', [String(cost)], process.env);
+  await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`bcrypt loop exited with ${code}`)));
+  });
+  return {
+    run: (seconds: number, concurrency: number) =>
+      new Promise<Measurement>((resolve) => {
+        child.once('message', (result: Measurement) => resolve(result));
+        child.send({ seconds, concurrency });
+      }),
+    stop: () => child.kill('SIGTERM'),
+  };
+}
+
+const STATEMENT_ROUTES: Array<[Route, string, boolean]> = [
+  ['list', 'GET /api/v1/tasks?limit=50', false],
+  ['get', 'GET /api/v1/tasks/{id}', false],
+  ['create', 'POST /api/v1/tasks', true],
+  ['update', 'PATCH /api/v1/tasks/{id}', true],
+];
+
+async function main(): Promise<void> {
+  const profile = parseOptions(process.argv.slice(2));
+  if (!profile) {
+    console.log(USAGE);
+    return;
+  }
+  const startedAt = new Date().toISOString();
+  const stack: Array<() => Promise<unknown> | unknown> = []; // torn down in reverse, whatever happens
+  try {
+    const database: BenchDatabase = await openDatabase(log);
+    stack.push(() => database.stop());
+    const machine = describeMachine(await serverVersion(database.url));
+    log(`${profile.mode} run on ${machine.cpus} CPUs (${machine.cpuModel}), PostgreSQL ${machine.postgres}, load average ${machine.loadAverageAtStart.join(' ')}`);
+    await migrate(database.url);
+    const seedStarted = Date.now();
+    const fixture = await withClient(database.url, (client) => seed(client, profile.size));
+    const seedSeconds = (Date.now() - seedStarted) / 1000;
+    log(`seeded ${fixture.users.length + 1} users, ${fixture.tasks} tasks in ${seedSeconds.toFixed(1)} s`);
+    const listPlans = await withClient(database.url, (admin) => explainPages(admin, fixture));
+    listPlans.forEach((p) => log(`list query, heavy user, ${p.page}: ${p.executionMs.toFixed(1)} ms: ${p.plan}`));
+
+    const startApi = async () => {
+      const server = await startServer('API', 'bench/api-server.ts', {
+        ...serverEnvironment(database.url),
+        // e.g. BENCH_API_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=bench/results' profiles the API
+        NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS ?? process.env.NODE_OPTIONS,
+      });
+      stack.push(() => server.stop());
+      return server;
+    };
+    const [api, baseline] = [await startApi(), await startServer('baseline', 'bench/baseline-server.ts', serverEnvironment(database.url))];
+    stack.push(() => baseline.stop());
+    const bcrypt = await startBcryptLoop(fixture.bcryptCost);
+    stack.push(() => bcrypt.stop());
+    log(`API pid ${api.pid} at ${api.url}, baseline pid ${baseline.pid} at ${baseline.url}`);
+
+    const streams = requestStreams(fixture);
+    const removeCreatedTasks = () =>
+      withClient(database.url, async (client) => {
+        await client.query(`delete from tasks where title like '${CREATED_TITLE_PREFIX}%'`);
+        await client.query('vacuum analyze tasks');
+      });
+    const verification = await verifyEquivalence(api.url, baseline.url, fixture, streams);
+    verification.forEach((check) => log(`verified: ${check}`));
+    await removeCreatedTasks();
+
+    let statements: StatementComparison[] | string = 'Statement counts skipped: pg_stat_statements is not loaded in this server.';
+    if (database.statementStats) {
+      statements = await withClient(database.url, async (admin) => {
+        const counted: StatementComparison[] = [];
+        for (const [route, label, hasGoal] of STATEMENT_ROUTES) {
+          const n = profile.statementRequests;
+          const apiProfile = await profileStatements(admin, api.url, streams[route], n, 1_000_000);
+          const baselineProfile = await profileStatements(admin, baseline.url, streams[route], n, 2_000_000);
+          counted.push({ route: label, api: apiProfile, baseline: baselineProfile, ...(hasGoal && { goal: { kind: 'atMost', target: 2 } }) });
+          log(`statements per request, ${label}: API ${apiProfile.perRequest}, baseline ${baselineProfile.perRequest}`);
+        }
+        return counted;
+      });
+      await removeCreatedTasks();
+    }
+
+    const context: Context = {
+      profile, api, baseline, streams, log, removeCreatedTasks,
+      bcryptLoop: bcrypt.run,
+      startApi,
+    };
+    const comparisons = await runComparisons(context);
+    await Promise.all([api.stop(), baseline.stop()]); // the memory check gets the machine to itself
+    const memory = await runMemory(context);
+
+    const report: Report = {
+      mode: profile.mode,
+      startedAt,
+      seconds: (Date.now() - started) / 1000,
+      machine: { ...machine, loadAverageAtEnd: loadavg().map((value) => Math.round(value * 100) / 100) },
+      database: database.description,
+      seed: { users: fixture.users.length + 1, tasks: fixture.tasks, seconds: seedSeconds },
+      listPlans,
+      verification,
+      statements,
+      comparisons,
+      memory,
+      goals: judge(comparisons, memory, statements),
+    };
+    console.log(`\n${render(report)}\n`);
+    log(`results written to ${saveReport(report, RESULTS_DIR)}`);
+  } finally {
+    for (const teardown of stack.reverse()) {
+      await Promise.resolve()
+        .then(teardown)
+        .catch((error: unknown) => console.error(`[bench] teardown: ${String(error)}`));
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

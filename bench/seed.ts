@@ -1,0 +1,142 @@
+import type pg from 'pg';
+import { generateSessionToken, hashSessionToken } from '../src/auth/session-token.js';
+import { encodeCursor, listFingerprint } from '../src/tasks/task-cursor.js';
+import { hashPassword } from '../src/users/password.js';
+
+export interface SeedSize {
+  users: number;
+  tasksPerUser: number;
+  heavyTasks: number;
+  /** How deep into the heavy user's list the "deep page" starts. */
+  deepRows: number;
+}
+
+export interface BenchUser {
+  id: string;
+  login: string;
+  /** Bearer token of a live session (only its SHA-256 is in the database). */
+  token: string;
+  /** One of the user's categories and one of their tasks, for POST and GET/PATCH. */
+  categoryId: string;
+  taskId: string;
+}
+
+export interface Fixture {
+  password: string;
+  bcryptCost: number;
+  users: BenchUser[];
+  heavy: BenchUser;
+  /** Cursors of the heavy user's default list (-createdAt) after row 50 and after row deepRows. */
+  page2Cursor: string;
+  deepCursor: string;
+  deepRows: number;
+  tasks: number;
+}
+
+export const PAGE_SIZE = 50;
+export const LIST_SORT = '-createdAt';
+const PASSWORD = 'tasktracker bench password';
+const BCRYPT_COST = 12;
+
+const CATEGORIES = [['Work', '#3b82f6'], ['Home', '#22c55e'], ['Errands', '#f97316'], ['Health', '#ef4444'], ['Learning', '#a855f7']];
+
+/**
+ * Tasks for the given users, one statement: ~50% pending / 20% in progress / 30% completed,
+ * 30% low / 50% medium / 20% high, 60% with a due date from 30 days ago to 60 days ahead, 70%
+ * in one of the owner's categories, half with a description, created over the last year.
+ */
+const INSERT_TASKS = `
+  with owner as (
+    select u.id, array_agg(c.id order by c.name) as categories
+      from users u join categories c on c.user_id = u.id
+     where u.id = any($1::uuid[]) group by u.id
+  ), draft as (
+    select o.id as user_id, g.n,
+           case when random() < 0.7 then o.categories[1 + floor(random() * cardinality(o.categories))::int] end as category_id,
+           (array['Write','Review','Fix','Plan','Call','Buy','Update','Prepare','Email','Clean'])[1 + floor(random() * 10)::int]
+             || ' ' || (array['report','groceries','invoice','slides','the car','budget','docs','notes','backups','garden'])[1 + floor(random() * 10)::int]
+             || ' #' || g.n as title,
+           case when random() < 0.5 then 'Details for task ' || g.n || ': ' || repeat('lorem ipsum dolor ', 1 + floor(random() * 12)::int) end as description,
+           random() as s, random() as p,
+           case when random() < 0.6 then date_trunc('minute', now()) + (random() * 90 - 30) * interval '1 day' end as due_date,
+           now() - random() * interval '365 days' as created_at
+      from owner o cross join generate_series(1, $2::int) as g(n)
+  ), task as (
+    select *, case when s < 0.5 then 'pending' when s < 0.7 then 'in_progress' else 'completed' end as status,
+           created_at + random() * (now() - created_at) as updated_at
+      from draft
+  )
+  insert into tasks (title, description, status, priority, due_date, completed_at, user_id, category_id, created_at, updated_at)
+  select title, description, status, case when p < 0.3 then 'low' when p < 0.8 then 'medium' else 'high' end,
+         due_date, case when status = 'completed' then updated_at end, user_id, category_id, created_at, updated_at
+    from task`;
+
+/** The position after `offset + 1` rows of the user's -createdAt list, as the API encodes it. */
+async function cursorAfter(client: pg.Client, userId: string, rows: number): Promise<string> {
+  const { rows: [last] } = await client.query<{ id: string; value: string }>(
+    `select id, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as value
+       from tasks where user_id = $1 order by created_at desc, id desc offset $2 limit 1`,
+    [userId, rows - 1],
+  );
+  // TasksService fingerprints {...filters, sort}; with no filter every filter key is undefined.
+  return encodeCursor(listFingerprint({ sort: LIST_SORT }), { value: last.value, id: last.id });
+}
+
+/** Empties the tables and fills them with generate_series; returns what the load needs. */
+export async function seed(client: pg.Client, size: SeedSize): Promise<Fixture> {
+  const passwordHash = await hashPassword(PASSWORD, BCRYPT_COST); // once: cost 12 takes ~0.3 s
+  await client.query('truncate table tasks, categories, sessions, users, login_throttles cascade');
+  await client.query('select setseed(0.42)'); // same data every run (same connection: same seed)
+  await client.query(
+    `insert into users (email, username, name, password_hash, created_at, updated_at)
+     select 'bench' || n || '@example.com', 'bench_' || n, 'Bench User ' || n, $1, now() - interval '400 days', now() - interval '400 days'
+       from generate_series(0, $2::int) as n`,
+    [passwordHash, size.users],
+  );
+  await client.query(
+    `insert into categories (name, color, user_id)
+     select c.name, c.color, u.id from users u cross join unnest($1::text[], $2::text[]) as c(name, color)`,
+    [CATEGORIES.map(([name]) => name), CATEGORIES.map(([, color]) => color)],
+  );
+  const { rows: accounts } = await client.query<{ id: string; username: string }>(
+    `select id, username from users order by (substring(username from 7))::int`,
+  );
+  const [heavyAccount, ...regular] = accounts; // bench_0 is the heavy user
+  await client.query(INSERT_TASKS, [regular.map((u) => u.id), size.tasksPerUser]);
+  await client.query(INSERT_TASKS, [[heavyAccount.id], size.heavyTasks]);
+
+  const tokens = accounts.map(() => generateSessionToken());
+  await client.query(
+    `insert into sessions (user_id, token_hash, expires_at, last_used_at, user_agent)
+     select user_id, token_hash, now() + interval '12 hours', now(), 'tasktracker-bench'
+       from unnest($1::uuid[], $2::text[]) as s(user_id, token_hash)`,
+    [accounts.map((u) => u.id), tokens.map(hashSessionToken)],
+  );
+  // One category and the newest task of each user: the targets of POST, GET one and PATCH.
+  const { rows: picks } = await client.query<{ user_id: string; category_id: string; task_id: string }>(
+    `select u.id as user_id,
+            (select id from categories c where c.user_id = u.id order by name limit 1) as category_id,
+            (select id from tasks t where t.user_id = u.id order by created_at desc, id desc limit 1) as task_id
+       from users u`,
+  );
+  const pick = new Map(picks.map((row) => [row.user_id, row]));
+  const users = accounts.map((account, i): BenchUser => ({
+    id: account.id,
+    login: account.username,
+    token: tokens[i],
+    categoryId: pick.get(account.id)!.category_id,
+    taskId: pick.get(account.id)!.task_id,
+  }));
+  await client.query('vacuum analyze'); // fresh statistics and visibility map, as after a day of autovacuum
+  const { rows: [{ count }] } = await client.query<{ count: number }>('select count(*)::int as count from tasks');
+  return {
+    password: PASSWORD,
+    bcryptCost: BCRYPT_COST,
+    users: users.slice(1),
+    heavy: users[0],
+    page2Cursor: await cursorAfter(client, heavyAccount.id, PAGE_SIZE),
+    deepCursor: await cursorAfter(client, heavyAccount.id, size.deepRows),
+    deepRows: size.deepRows,
+    tasks: count,
+  };
+}

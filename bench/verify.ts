@@ -1,0 +1,96 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { RequestSpec, RequestStream, Route } from './requests.js';
+import { send, type Reply } from './requests.js';
+import type { Fixture } from './seed.js';
+
+/**
+ * Before anything is timed: the API and the baseline must answer the same requests with the same
+ * status and JSON, or the comparison means nothing. Throws on the first difference.
+ */
+export async function verifyEquivalence(
+  api: string,
+  baseline: string,
+  fixture: Fixture,
+  streams: Record<Route, RequestStream>,
+): Promise<string[]> {
+  const checks: string[] = [];
+  const both = async (spec: RequestSpec) => [await send(api, spec), await send(baseline, spec)] as const;
+  const sample = [0, Math.floor(fixture.users.length / 2), fixture.users.length - 1];
+
+  // Reads: deep-equal bodies (and ETags for one task).
+  for (const [label, spec] of [
+    ...sample.map((i) => [`GET list, user ${i}`, streams.list(i)] as const),
+    ['GET list, heavy user, first page', streams.firstPage(0)] as const,
+    [`GET list, heavy user, ${fixture.deepRows} rows deep`, streams.deepPage(0)] as const,
+    ...sample.map((i) => [`GET one, user ${i}'s task`, streams.get(i)] as const),
+  ]) {
+    const [a, b] = await both(spec);
+    expectSame(label, a, b, 200);
+    if (a.headers.get('etag') !== b.headers.get('etag')) {
+      throw new Error(`${label}: ETag ${a.headers.get('etag')} (API) vs ${b.headers.get('etag')} (baseline)`);
+    }
+    checks.push(`${label}: identical`);
+  }
+  const firstPage = (await send(api, streams.firstPage(0))).body as { nextCursor: string };
+  if (firstPage.nextCursor !== fixture.page2Cursor) {
+    throw new Error('the cursor built from SQL (bench/seed.ts) is not the one the API issues: task-cursor.ts changed?');
+  }
+  checks.push('cursor built from SQL = nextCursor the API issues');
+
+  // Writes: the same POST, then the same PATCH of each side's new task, ids and times masked.
+  const [createdA, createdB] = await both(streams.create(0));
+  expectSame('POST /tasks', masked(createdA), masked(createdB), 201);
+  for (const reply of [createdA, createdB]) {
+    const id = (reply.body as { id: string }).id;
+    if (reply.headers.get('location') !== `/api/v1/tasks/${id}` || reply.headers.get('etag') !== `"${id}.1"`) {
+      throw new Error(`POST /tasks: Location ${reply.headers.get('location')}, ETag ${reply.headers.get('etag')} for ${id}`);
+    }
+  }
+  checks.push('POST /tasks: same status, Location, ETag and body (id and timestamps masked)');
+  const ids = [createdA, createdB].map((reply) => (reply.body as { id: string }).id);
+  // update(2) completes the task (completedAt is set); sent as the creator, user 0.
+  const patch = (id: string): RequestSpec => ({ ...streams.update(2), headers: streams.create(0).headers, path: `/api/v1/tasks/${id}` });
+  const patchedA = await send(api, patch(ids[0]));
+  const patchedB = await send(baseline, patch(ids[1]));
+  expectSame('PATCH /tasks/{id}', masked(patchedA), masked(patchedB), 200);
+  checks.push('PATCH /tasks/{id}: same status and body (id and timestamps masked)');
+
+  // Each side reads what the other wrote exactly as its writer answered.
+  for (const [i, written] of [patchedA, patchedB].entries()) {
+    const [a, b] = await both({ ...streams.get(0), path: `/api/v1/tasks/${ids[i]}` });
+    expectSame(`GET the task ${i ? 'the baseline' : 'the API'} wrote`, a, b, 200);
+    expectSame(`GET the task ${i ? 'the baseline' : 'the API'} wrote, vs its PATCH answer`, a, written, 200);
+  }
+  checks.push('GET of each written task: identical on both sides, and equal to its PATCH answer');
+
+  const login = await send(api, streams.login(0));
+  if (login.status !== 200 || typeof (login.body as { accessToken?: unknown }).accessToken !== 'string') {
+    throw new Error(`POST /auth/login answered ${login.status}: ${JSON.stringify(login.body)}`);
+  }
+  checks.push('POST /auth/login: 200 with an access token');
+  return checks;
+}
+
+function expectSame(label: string, a: Reply, b: Reply, status: number): void {
+  if (a.status !== status || b.status !== status) {
+    throw new Error(`${label}: status ${a.status} (API) / ${b.status} (baseline), expected ${status}: ${JSON.stringify([a.body, b.body]).slice(0, 500)}`);
+  }
+  if (!isDeepStrictEqual(a.body, b.body)) {
+    throw new Error(`${label}: bodies differ\n  API:      ${JSON.stringify(a.body).slice(0, 800)}\n  baseline: ${JSON.stringify(b.body).slice(0, 800)}`);
+  }
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Ids and server-made timestamps replaced by their kind: what is left must match exactly. */
+function masked(reply: Reply): Reply {
+  const body = { ...(reply.body as Record<string, unknown>) };
+  for (const key of ['id', 'createdAt', 'updatedAt', 'completedAt']) {
+    const value = body[key];
+    if (typeof value === 'string') {
+      body[key] = UUID.test(value) ? '<uuid>' : ISO.test(value) ? '<timestamp>' : value;
+    }
+  }
+  return { ...reply, body };
+}
