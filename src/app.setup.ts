@@ -8,7 +8,6 @@ import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { mapErrorToProblem } from './common/errors/problem-mapping.js';
 import { PROBLEM_CONTENT_TYPE } from './common/errors/problem.js';
-import { rejectUnsafeInput } from './common/unsafe-input.hook.js';
 import { Environment } from './config/environment.js';
 import { requestIdFor } from './logging/logging.module.js';
 import { setUpOpenApi } from './openapi.js';
@@ -66,7 +65,6 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   });
   // The API speaks JSON only: any other body type answers 415 instead of reaching validation.
   fastify.removeContentTypeParser('text/plain');
-  fastify.addHook('preHandler', rejectUnsafeInput);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
     // The route pattern (/api/v1/tasks/:id) for the request log line, rather than raw ids.

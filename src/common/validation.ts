@@ -1,6 +1,7 @@
-import { ValidationPipe, type Type, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type Type, type ValidationError } from '@nestjs/common';
 import { validationProblem } from './errors/api-problem.exception.js';
 import type { FieldError } from './errors/problem.js';
+import { findUnsafe } from './unsafe-input.js';
 
 function flatten(errors: ValidationError[], parentPath = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -11,11 +12,27 @@ function flatten(errors: ValidationError[], parentPath = ''): FieldError[] {
 }
 
 /**
+ * Bodies are first checked for what class-transformer would drop or PostgreSQL would refuse
+ * without naming the field: Object.prototype key names (`constructor`, `valueOf`...) and NUL.
+ */
+class BodyValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body') {
+      const unsafe = findUnsafe(value);
+      if (unsafe) {
+        throw validationProblem([unsafe]);
+      }
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+/**
  * The one ValidationPipe (registered as APP_PIPE): strips nothing silently (unknown properties
  * are a 400 naming them) and reports every invalid field.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new BodyValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { CharLength } from '../../common/char-length.decorator.js';
-import { NoNulCharacters } from '../../common/unsafe-input.hook.js';
+import { NoNulCharacters } from '../../common/unsafe-input.js';
 import { Trim } from '../../common/transforms.js';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '../task-enums.js';
 import { TASK_SORTS, type TaskSort } from '../task-sort.js';

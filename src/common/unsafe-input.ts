@@ -1,11 +1,10 @@
 import { ValidateBy } from 'class-validator';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { problem, PROBLEM_CONTENT_TYPE, type FieldError } from './errors/problem.js';
+import type { FieldError } from './errors/problem.js';
 
 /** Keys a plain object inherits: class-transformer skips them, so they would vanish unreported. */
 const INHERITED_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
 
-function findUnsafe(value: unknown, path: string): FieldError | undefined {
+export function findUnsafe(value: unknown, path = ''): FieldError | undefined {
   if (typeof value === 'string') {
     // PostgreSQL text cannot hold NUL: refuse it here with the field named, not as a driver error.
     return value.includes('\u0000') ? { field: path, message: `${path} must not contain NUL characters` } : undefined;
@@ -24,19 +23,6 @@ function findUnsafe(value: unknown, path: string): FieldError | undefined {
     }
   }
   return undefined;
-}
-
-/**
- * A Fastify preHandler, before Nest's pipes: NUL characters and Object.prototype key names in a
- * JSON body answer 400 naming the field, like any other invalid input.
- */
-export async function rejectUnsafeInput(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  // Query strings are checked by the DTOs of the routes that read them (NoNulCharacters).
-  const unsafe = findUnsafe(request.body, '');
-  if (unsafe) {
-    const body = problem(400, `Invalid request: check ${unsafe.field}.`, { type: 'validation-error', errors: [unsafe] });
-    await reply.status(400).type(PROBLEM_CONTENT_TYPE).send(body);
-  }
 }
 
 /** For query parameters that reach SQL: PostgreSQL text cannot hold NUL. */
