@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedDatabase } from '../../src/database/embedded-database.ts';
-import { assertTestDatabase, ensureDatabaseExists } from './test-database.ts';
+import { assertTestDatabase, dropDatabase, ensureDatabaseExists } from './test-database.ts';
 
 const TEST_DATABASE_NAME = 'tasktracker_test';
 
@@ -22,12 +22,15 @@ async function freePort(): Promise<number> {
 
 /**
  * Tests run against TEST_DATABASE_URL (or DATABASE_URL) when given, else against a throw-away
- * embedded PostgreSQL. Either way the database name must say it is for tests.
+ * embedded PostgreSQL. Either way the database name must say it is for tests, and a given one is
+ * dropped and created afresh.
  */
 export default async function globalSetup(): Promise<void> {
   const given = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   if (given) {
     assertTestDatabase(given);
+    // Start from an empty database: a schema left by an older checkout would hide migration drift.
+    await dropDatabase(given);
     await ensureDatabaseExists(given);
     process.env.TEST_DATABASE_URL = given;
     return;
