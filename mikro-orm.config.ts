@@ -9,6 +9,8 @@ import { User } from './src/users/user.entity.js';
 
 export interface DatabaseSettings {
   url: string;
+  /** Streaming replicas of `url`; only reads that ask for the 'read' connection use them. */
+  replicaUrls?: string[];
   poolSize: number;
   maxOverflow: number;
   acquireTimeoutMs: number;
@@ -33,6 +35,11 @@ function sslOptionsFor(url: string) {
 
 /** The one ORM configuration: the app, the migration runner and the tests all build from it. */
 export function createOrmConfig(settings: DatabaseSettings): Options {
+  const driverOptionsFor = (url: string) => ({
+    connectionTimeoutMillis: settings.acquireTimeoutMs,
+    statement_timeout: settings.statementTimeoutMs,
+    ssl: sslOptionsFor(url),
+  });
   return defineConfig({
     clientUrl: settings.url,
     entities: [User, Session, LoginThrottle, Category, Task],
@@ -40,11 +47,16 @@ export function createOrmConfig(settings: DatabaseSettings): Options {
     extensions: [Migrator],
     preferTs: settings.preferTs,
     pool: { min: 0, max: settings.poolSize + settings.maxOverflow, idleTimeoutMillis: 30_000 },
-    driverOptions: {
-      connectionTimeoutMillis: settings.acquireTimeoutMs,
-      statement_timeout: settings.statementTimeoutMs,
-      ssl: sslOptionsFor(settings.url),
-    },
+    driverOptions: driverOptionsFor(settings.url),
+    replicas: (settings.replicaUrls ?? []).map((replicaUrl, index) => ({
+      name: `replica-${index + 1}`,
+      clientUrl: replicaUrl,
+      driverOptions: driverOptionsFor(replicaUrl),
+    })),
+    // MikroORM would send every SELECT outside a transaction to a replica, including the session
+    // lookup right after login and the read-back after a write. Replicas serve only the queries
+    // that ask for the 'read' connection (task lists and stats), chosen one by one.
+    preferReadReplicas: false,
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: 'dist/migrations',

@@ -17,9 +17,16 @@ describe('validateEnvironment', () => {
     expect(environment.MIGRATE_ON_START).toBe(true);
   });
 
+  it('accepts a comma-separated list of replica URLs', () => {
+    const urls = 'postgres://reader@replica-1:5432/tasktracker, postgresql://reader@replica-2/tasktracker?sslmode=require';
+    expect(validateEnvironment({ DATABASE_REPLICA_URLS: urls }).DATABASE_REPLICA_URLS).toBe(urls);
+  });
+
   it.each([
     ['DATABASE_POOL_SIZE', 'ten'],
     ['DATABASE_URL', 'mysql://localhost/db'],
+    ['DATABASE_REPLICA_URLS', 'postgres://replica/db,,postgres://other/db'],
+    ['DATABASE_REPLICA_URLS', 'postgres://replica:5433'],
     ['BCRYPT_COST', '8'],
     ['SESSION_TTL', 'forever'],
     ['PORT', '70000'],

@@ -17,6 +17,9 @@ const toBoolean = ({ value }: { value: unknown }) =>
 const toInteger = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
+/** A postgres URL that can sit in a comma-separated list: no commas or spaces inside. */
+const LISTED_POSTGRES_URL = String.raw`postgres(ql)?:\/\/[^/,\s]+\/[^/?,\s]+(\?[^,\s]*)?`;
+
 /**
  * Every environment variable the API reads, with its default. Validated once at boot so a bad
  * value stops the process with a message naming the variable instead of failing at first use.
@@ -43,6 +46,16 @@ export class Environment {
     message: 'DATABASE_URL must look like postgres://user:password@host:5432/database',
   })
   DATABASE_URL?: string;
+
+  /**
+   * Comma-separated URLs of streaming replicas of DATABASE_URL. Set: task lists and stats read
+   * from one of them (they may lag a little); everything else stays on the primary.
+   */
+  @IsOptional()
+  @Matches(new RegExp(`^${LISTED_POSTGRES_URL}(,\\s*${LISTED_POSTGRES_URL})*$`), {
+    message: 'DATABASE_REPLICA_URLS must be a comma-separated list of postgres://user:password@host:5432/database URLs',
+  })
+  DATABASE_REPLICA_URLS?: string;
 
   @Transform(toInteger)
   @IsInt()

@@ -5,6 +5,7 @@ import type { Environment } from '../config/environment.js';
 export function databaseSettingsFrom(environment: Environment, url: string): DatabaseSettings {
   return {
     url,
+    replicaUrls: environment.DATABASE_REPLICA_URLS?.split(',').map((replicaUrl) => replicaUrl.trim()) ?? [],
     poolSize: environment.DATABASE_POOL_SIZE,
     maxOverflow: environment.DATABASE_MAX_OVERFLOW,
     acquireTimeoutMs: environment.DATABASE_ACQUIRE_TIMEOUT_MS,

@@ -158,7 +158,15 @@ export function buildPageQuery(
   };
 }
 
+/**
+ * Lists, counts and stats may read from a streaming replica (DATABASE_REPLICA_URLS): a page or a
+ * count a moment old is acceptable there. Single-task reads, writes and sessions stay on the primary.
+ */
 export class TaskRepository extends EntityRepository<Task> {
+  private replicaOrPrimary() {
+    return this.getEntityManager().getConnection('read');
+  }
+
   /**
    * One keyset page: `limit + 1` rows, so the caller knows whether another page follows.
    * Every condition starts with user_id, so each sort walks its (user_id, key, id) index.
@@ -171,17 +179,17 @@ export class TaskRepository extends EntityRepository<Task> {
     limit: number,
   ): Promise<Array<TaskRow & { cursor_value: string | null }>> {
     const { sql, params } = buildPageQuery(userId, filters, sort, after, limit);
-    return this.getEntityManager().execute(sql, params);
+    return this.replicaOrPrimary().execute(sql, params);
   }
 
   async countMatching(userId: string, filters: TaskFilters): Promise<number> {
     const where = filterConditions(userId, filters);
-    const [row] = await this.getEntityManager().execute<{ count: number }[]>(`select count(*)::int as count from tasks where ${where}`, where.params);
+    const [row] = await this.replicaOrPrimary().execute<{ count: number }[]>(`select count(*)::int as count from tasks where ${where}`, where.params);
     return row.count;
   }
   /** All counts in one pass over the user's tasks; "today" is the calendar day in `timeZone`. */
   async stats(userId: string, timeZone: string): Promise<TaskStatsRow> {
-    const [row] = await this.getEntityManager().execute<TaskStatsRow[]>(
+    const [row] = await this.replicaOrPrimary().execute<TaskStatsRow[]>(
       `with local_today as (
          select date_trunc('day', now() at time zone ?) as midnight
        ), today as (
