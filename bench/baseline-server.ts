@@ -1,9 +1,9 @@
 /**
  * Child process: the baseline. Plain Fastify + `pg`, no framework on top, answering the routes
  * the benchmark loads with the same SQL the app sends (the bearer session lookup, the keyset
- * list query from buildPageQuery, and the statements MikroORM generates for one task, its insert
- * and its versioned update), the same pool size (DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW)
- * and the same JSON. No BEGIN/COMMIT: a single statement needs no transaction.
+ * list query from buildPageQuery, the category check, and one task's select, insert and
+ * versioned update from src/tasks/task-sql.ts), the same pool size (DATABASE_POOL_SIZE +
+ * DATABASE_MAX_OVERFLOW) and the same JSON. Its own checks and change detection are hand-written.
  */
 import { createHash } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
@@ -12,6 +12,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { LAST_USED_REFRESH_SECONDS } from '../src/auth/session.repository.js';
 import { decodeCursor, encodeCursor, listFingerprint } from '../src/tasks/task-cursor.js';
 import { sortSpec, TASK_SORTS, type TaskSort } from '../src/tasks/task-sort.js';
+import { insertTask, selectTask, updateTask, type SqlStatement, type TaskColumnValues } from '../src/tasks/task-sql.js';
 import { buildPageQuery } from '../src/tasks/task.repository.js';
 import { serveUntilDisconnected } from './child.js';
 import { numbered } from './sql.js';
@@ -29,26 +30,24 @@ const IDLE_TIMEOUT_SECONDS = 30 * 60; // SESSION_IDLE_TIMEOUT's default, as the 
 const query = async <T extends pg.QueryResultRow>(sql: string, params: unknown[]) =>
   (await pool.query<T>(sql, params)).rows;
 
-// The SQL of SessionRepository.findLive / touch, and what MikroORM generates for the task routes.
+// The SQL of SessionRepository.findLive / touch and of CategoriesService.isOwnedBy (MikroORM's count).
 const SESSION_LOOKUP = numbered(`select s.id, s.user_id, s.last_used_at < now() - make_interval(secs => ?) as stale
          from sessions s join users u on u.id = s.user_id
         where s.token_hash = ? and s.expires_at > now()
           and s.last_used_at > now() - make_interval(secs => ?) and u.is_active`);
 const SESSION_TOUCH = 'update sessions set last_used_at = now() where id = $1';
-const TASK_BY_ID = 'select "t0".* from "tasks" as "t0" where "t0"."id" = $1 and "t0"."user_id" = $2 limit 1';
 const CATEGORY_OWNED = 'select count(*) as "count" from "categories" as "c0" where "c0"."id" = $1 and "c0"."user_id" = $2';
-const INSERT_TASK = `insert into "tasks" ("id", "title", "description", "status", "priority", "due_date", "completed_at", "user_id", "category_id", "created_at", "updated_at") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning "priority_rank", "version"`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BEARER = /^Bearer +([A-Za-z0-9_-]{20,128}) *$/i;
 const STATUSES = ['pending', 'in_progress', 'completed'];
 const PRIORITIES = ['low', 'medium', 'high'];
-const FIELDS = ['title', 'description', 'status', 'priority', 'due_date', 'category_id', 'completed_at'] as const;
 
-interface TaskRecord {
+/** A row as TASK_COLUMNS selects it: timestamps already ISO text. */
+interface TaskRow {
   id: string; title: string; description: string | null; status: string; priority: string;
-  due_date: Date | null; completed_at: Date | null; category_id: string | null;
-  created_at: Date; updated_at: Date; version: number;
+  due_date: string | null; completed_at: string | null; category_id: string | null;
+  created_at: string; updated_at: string; version: number;
 }
 interface TaskInput { title?: string; description?: string | null; status?: string; priority?: string; dueDate?: string | null; categoryId?: string | null }
 
@@ -56,14 +55,13 @@ class HttpError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
 }
 
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
-const same = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);
-const toResponse = (t: TaskRecord) => ({
+const toResponse = (t: TaskRow) => ({
   id: t.id, title: t.title, description: t.description, status: t.status, priority: t.priority,
-  dueDate: iso(t.due_date), completedAt: iso(t.completed_at), categoryId: t.category_id,
-  createdAt: t.created_at.toISOString(), updatedAt: t.updated_at.toISOString(), version: t.version,
+  dueDate: t.due_date, completedAt: t.completed_at, categoryId: t.category_id,
+  createdAt: t.created_at, updatedAt: t.updated_at, version: t.version,
 });
-const sendTask = (reply: FastifyReply, task: TaskRecord) => reply.header('ETag', `"${task.id}.${task.version}"`).send(toResponse(task));
+const sendTask = (reply: FastifyReply, task: TaskRow) => reply.header('ETag', `"${task.id}.${task.version}"`).send(toResponse(task));
+const firstRow = async (statement: SqlStatement) => (await query<TaskRow>(numbered(statement.sql), statement.params))[0];
 
 async function authenticate(request: FastifyRequest): Promise<string> {
   const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
@@ -74,31 +72,30 @@ async function authenticate(request: FastifyRequest): Promise<string> {
   return session.user_id;
 }
 
-async function findTask(userId: string, id: string): Promise<TaskRecord> {
+async function findTask(userId: string, id: string): Promise<TaskRow> {
   if (!UUID.test(id)) throw new HttpError(400, 'id must be a UUID');
-  const [task] = await query<TaskRecord>(TASK_BY_ID, [id, userId]);
+  const task = await firstRow(selectTask(userId, id));
   if (!task) throw new HttpError(404, 'No such task.');
   return task;
 }
 
-/** Checks the body the way the DTOs would (minimally) and applies it; the category must be the caller's. */
-async function applyInput(userId: string, task: TaskRecord, input: TaskInput, now: Date): Promise<void> {
+/** Checks the body the way the DTOs would (minimally); the category must be the caller's. */
+async function columnValues(userId: string, input: TaskInput): Promise<TaskColumnValues> {
   if (typeof input !== 'object' || input === null) throw new HttpError(400, 'body must be an object');
   const title = typeof input.title === 'string' ? input.title.trim() : input.title;
   if (title !== undefined && (typeof title !== 'string' || title.length < 1 || title.length > 200)) throw new HttpError(400, 'title');
   if (input.status !== undefined && !STATUSES.includes(input.status)) throw new HttpError(400, 'status');
   if (input.priority !== undefined && !PRIORITIES.includes(input.priority)) throw new HttpError(400, 'priority');
-  if (input.categoryId) {
-    const [{ count }] = await query<{ count: string }>(CATEGORY_OWNED, [input.categoryId.toLowerCase(), userId]);
+  const categoryId = input.categoryId?.toLowerCase() ?? input.categoryId;
+  if (categoryId) {
+    const [{ count }] = await query<{ count: string }>(CATEGORY_OWNED, [categoryId, userId]);
     if (count === '0') throw new HttpError(400, 'categoryId must be one of your categories');
-    task.category_id = input.categoryId.toLowerCase();
-  } else if (input.categoryId === null) task.category_id = null;
-  if (title !== undefined) task.title = title;
-  if (input.description !== undefined) task.description = input.description;
-  if (input.status !== undefined) task.status = input.status;
-  if (input.priority !== undefined) task.priority = input.priority;
-  if (input.dueDate !== undefined) task.due_date = input.dueDate === null ? null : new Date(input.dueDate);
-  task.completed_at = task.status === 'completed' ? (task.completed_at ?? now) : null;
+  }
+  return {
+    title, description: input.description, status: input.status as TaskColumnValues['status'],
+    priority: input.priority as TaskColumnValues['priority'], category_id: categoryId,
+    due_date: input.dueDate === undefined ? undefined : input.dueDate === null ? null : new Date(input.dueDate),
+  };
 }
 
 const app = Fastify({ bodyLimit: 100 * 1024 });
@@ -121,15 +118,11 @@ app.get('/api/v1/tasks', async (request) => {
     throw new HttpError(400, 'cursor');
   }
   const page = buildPageQuery(userId, {}, sortSpec(sort), after, limit);
-  const rows = await query<{ id: string; cursor_value: string | null } & Record<string, unknown>>(numbered(page.sql), page.params);
+  const rows = await query<TaskRow & { cursor_value: string | null }>(numbered(page.sql), page.params);
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return {
-    items: items.map((row) => ({
-      id: row.id, title: row.title, description: row.description, status: row.status, priority: row.priority,
-      dueDate: row.due_date, completedAt: row.completed_at, categoryId: row.category_id,
-      createdAt: row.created_at, updatedAt: row.updated_at, version: row.version,
-    })),
+    items: items.map(toResponse),
     nextCursor: rows.length > limit && last ? encodeCursor(fingerprint, { value: last.cursor_value, id: last.id }) : null,
   };
 });
@@ -141,41 +134,29 @@ app.get('/api/v1/tasks/:id', async (request, reply) => {
 
 app.post('/api/v1/tasks', async (request, reply) => {
   const userId = await authenticate(request);
-  const now = new Date();
-  const task: TaskRecord = {
-    id: uuidv7(), title: '', description: null, status: 'pending', priority: 'medium', due_date: null,
-    completed_at: null, category_id: null, created_at: now, updated_at: now, version: 1,
-  };
   const input = request.body as TaskInput;
   if (typeof input?.title !== 'string') throw new HttpError(400, 'title is required');
-  await applyInput(userId, task, input, now);
-  const [generated] = await query<{ version: number }>(INSERT_TASK, [
-    task.id, task.title, task.description, task.status, task.priority, task.due_date, task.completed_at,
-    userId, task.category_id, task.created_at, task.updated_at,
-  ]);
-  task.version = generated.version;
+  const values = await columnValues(userId, input);
+  const task = await firstRow(insertTask(uuidv7(), userId, { ...values, title: values.title! }));
   void reply.status(201).header('Location', `/api/v1/tasks/${task.id}`);
   return sendTask(reply, task);
 });
 
-/** Like the ORM: only changed columns, updated_at, and the version check in the WHERE clause. */
+/** Like the app: only changed columns, and the version check in the WHERE clause. */
 app.patch('/api/v1/tasks/:id', async (request, reply) => {
   const userId = await authenticate(request);
   for (let attempt = 1; ; attempt++) {
     const task = await findTask(userId, (request.params as { id: string }).id);
-    const before = { ...task };
-    const now = new Date();
-    await applyInput(userId, task, request.body as TaskInput, now);
-    const changed = FIELDS.filter((field) => !same(before[field], task[field]));
-    if (changed.length === 0) return sendTask(reply, task);
-    task.updated_at = now;
-    const columns = [...changed, 'updated_at'];
-    const sql = `update "tasks" set ${columns.map((column, i) => `"${column}" = $${i + 1}`).join(', ')}, "version" = "version" + 1 where "id" = $${columns.length + 1} and "version" = $${columns.length + 2} returning "priority_rank", "version"`;
-    const [updated] = await query<{ version: number }>(sql, [...columns.map((column) => task[column as keyof TaskRecord]), task.id, task.version]);
-    if (updated) {
-      task.version = updated.version;
-      return sendTask(reply, task);
-    }
+    const values = await columnValues(userId, request.body as TaskInput);
+    const current: Record<string, unknown> = { ...task };
+    const changed = Object.fromEntries(Object.entries(values).filter(([column, value]) =>
+      value !== undefined && (value instanceof Date ? value.toISOString() : value) !== current[column]));
+    if (Object.keys(changed).length === 0) return sendTask(reply, task);
+    const completedAt = changed.status === undefined ? 'keep'
+      : changed.status === 'completed' ? (task.completed_at ? 'keep' : 'set')
+      : (task.completed_at ? 'clear' : 'keep');
+    const updated = await firstRow(updateTask(userId, task.id, task.version, changed, completedAt));
+    if (updated) return sendTask(reply, updated);
     if (attempt >= 3) throw new HttpError(412, 'The task changed since you read it.');
   }
 });

@@ -5,6 +5,16 @@ import type { TaskPriority, TaskStatus } from './task-enums.js';
 import type { CursorPosition } from './task-cursor.js';
 import type { SortSpec } from './task-sort.js';
 import type { Task } from './task.entity.js';
+import {
+  deleteTask,
+  insertTask,
+  selectTask,
+  TASK_COLUMNS,
+  updateTask,
+  type CompletedAtChange,
+  type SqlStatement,
+  type TaskColumnValues,
+} from './task-sql.js';
 
 export interface TaskFilters {
   status?: TaskStatus[];
@@ -29,14 +39,6 @@ export interface TaskStatsRow {
   due_today: number;
   completed_last_7_days: number;
 }
-
-/** ISO 8601 in UTC with milliseconds, formatted by PostgreSQL: what the API answers with. */
-const isoTimestamp = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${column}`;
-
-const LIST_COLUMNS = [
-  'id, title, description, status, priority, category_id, version',
-  ...['due_date', 'completed_at', 'created_at', 'updated_at'].map(isoTimestamp),
-].join(', ');
 
 /** The sort key as lossless text: microsecond UTC for timestamps, so the cursor compares exactly. */
 const cursorText = (sort: SortSpec) =>
@@ -150,7 +152,7 @@ export function buildPageQuery(
   const direction = sort.descending ? 'desc' : 'asc';
   const nulls = sort.nullable ? ' nulls last' : '';
   return {
-    sql: `select ${LIST_COLUMNS}, ${cursorText(sort)} as cursor_value from tasks
+    sql: `select ${TASK_COLUMNS}, ${cursorText(sort)} as cursor_value from tasks
            where ${where}
            order by tasks.${sort.column} ${direction}${nulls}, tasks.id ${direction}
            limit ?`,
@@ -165,6 +167,36 @@ export function buildPageQuery(
 export class TaskRepository extends EntityRepository<Task> {
   private replicaOrPrimary() {
     return this.getEntityManager().getConnection('read');
+  }
+
+  // Single tasks are read and written with one statement each on the primary: no unit of work,
+  // no hydration, no BEGIN/COMMIT around a lone statement (docs/PERFORMANCE.md, findings 2 and 4).
+  private async firstRow(statement: SqlStatement): Promise<TaskRow | undefined> {
+    const [row] = await this.getEntityManager().execute<TaskRow[]>(statement.sql, statement.params);
+    return row;
+  }
+
+  findRow(userId: string, taskId: string): Promise<TaskRow | undefined> {
+    return this.firstRow(selectTask(userId, taskId));
+  }
+
+  async insertRow(taskId: string, userId: string, values: TaskColumnValues & { title: string }): Promise<TaskRow> {
+    return (await this.firstRow(insertTask(taskId, userId, values)))!;
+  }
+
+  updateRow(
+    userId: string,
+    taskId: string,
+    expectedVersion: number,
+    values: TaskColumnValues,
+    completedAt: CompletedAtChange,
+  ): Promise<TaskRow | undefined> {
+    return this.firstRow(updateTask(userId, taskId, expectedVersion, values, completedAt));
+  }
+
+  async deleteRow(userId: string, taskId: string, expectedVersion?: number): Promise<boolean> {
+    const { sql, params } = deleteTask(userId, taskId, expectedVersion);
+    return (await this.getEntityManager().execute<{ id: string }[]>(sql, params)).length > 0;
   }
 
   /**

@@ -21,7 +21,6 @@ import { ListTasksQuery, TaskStatsQuery } from './dto/list-tasks.query.js';
 import { TaskPageResponse, TaskResponse, TaskStatsResponse } from './dto/task-response.dto.js';
 import { UpdateTaskDto } from './dto/update-task.dto.js';
 import { ifNoneMatchSatisfied, taskEtag } from './task-etag.js';
-import type { Task } from './task.entity.js';
 import { TasksService } from './tasks.service.js';
 
 const ETAG_HEADER = { ETag: { description: 'Strong validator of this task version', schema: { type: 'string' } } };
@@ -32,9 +31,9 @@ const IF_MATCH = {
 };
 
 /** Sends one task with its ETag: every single-task response carries one. */
-function withEtag(reply: FastifyReply, task: Task): TaskResponse {
+function withEtag(reply: FastifyReply, task: TaskResponse): TaskResponse {
   void reply.header('ETag', taskEtag(task));
-  return TaskResponse.from(task);
+  return task;
 }
 
 @ApiTags('tasks')

@@ -1,18 +1,16 @@
-import { OptimisticLockError } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { CategoriesService } from '../categories/categories.service.js';
-import { Category } from '../categories/category.entity.js';
 import { ApiProblemException, validationProblem } from '../common/errors/api-problem.exception.js';
-import { User } from '../users/user.entity.js';
+import { newId } from '../database/uuid-primary-key.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
 import { DEFAULT_PAGE_SIZE, type ListTasksQuery } from './dto/list-tasks.query.js';
 import { TaskResponse, type TaskStatsResponse } from './dto/task-response.dto.js';
 import type { UpdateTaskDto } from './dto/update-task.dto.js';
+import { changedColumns, columnValuesFrom, completedAtChange } from './task-changes.js';
 import { decodeCursor, encodeCursor, listFingerprint } from './task-cursor.js';
 import { ifMatchSatisfied, taskEtag } from './task-etag.js';
 import { sortSpec } from './task-sort.js';
-import { Task } from './task.entity.js';
+import type { TaskColumnValues } from './task-sql.js';
 import { TaskRepository, type TaskFilters } from './task.repository.js';
 import { isKnownTimeZone } from './time-zone.js';
 
@@ -36,50 +34,48 @@ const unknownCategory = () =>
 @Injectable()
 export class TasksService {
   constructor(
-    private readonly em: EntityManager,
     private readonly tasks: TaskRepository,
     private readonly categories: CategoriesService,
   ) {}
 
-  async create(userId: string, input: CreateTaskDto): Promise<Task> {
-    const task = new Task(this.em.getReference(User, userId), input.title);
-    await this.applyChanges(userId, task, input);
-    await this.em.persist(task).flush();
-    return task;
+  async create(userId: string, input: CreateTaskDto): Promise<TaskResponse> {
+    const values = await this.ownedColumnValues(userId, input);
+    return TaskResponse.fromRow(await this.tasks.insertRow(newId(), userId, { ...values, title: input.title }));
   }
 
   /** Another user's task answers exactly like a missing one. */
-  async get(userId: string, taskId: string): Promise<Task> {
-    const task = await this.tasks.findOne({ id: taskId, user: userId });
-    if (!task) {
+  async get(userId: string, taskId: string): Promise<TaskResponse> {
+    const row = await this.tasks.findRow(userId, taskId);
+    if (!row) {
       throw new NotFoundException('No such task.');
     }
-    return task;
+    return TaskResponse.fromRow(row);
   }
 
-  update(userId: string, taskId: string, changes: UpdateTaskDto, ifMatch?: string): Promise<Task> {
-    return this.writeWithVersionCheck(userId, taskId, ifMatch, (task) => this.applyChanges(userId, task, changes));
+  update(userId: string, taskId: string, changes: UpdateTaskDto, ifMatch?: string): Promise<TaskResponse> {
+    return this.writeWithVersionCheck(userId, taskId, ifMatch, () => this.ownedColumnValues(userId, changes));
   }
 
   /** completed -> pending, anything else -> completed. */
-  toggle(userId: string, taskId: string, ifMatch?: string): Promise<Task> {
-    return this.writeWithVersionCheck(userId, taskId, ifMatch, async (task) => {
-      task.status = task.status === 'completed' ? 'pending' : 'completed';
-    });
+  toggle(userId: string, taskId: string, ifMatch?: string): Promise<TaskResponse> {
+    return this.writeWithVersionCheck(userId, taskId, ifMatch, async (current) => ({
+      status: current.status === 'completed' ? 'pending' : 'completed',
+    }));
   }
 
   async remove(userId: string, taskId: string, ifMatch?: string): Promise<void> {
-    const task = await this.get(userId, taskId);
     if (ifMatch === undefined) {
-      await this.em.remove(task).flush();
+      if (!(await this.tasks.deleteRow(userId, taskId))) {
+        throw new NotFoundException('No such task.');
+      }
       return;
     }
-    if (!ifMatchSatisfied(ifMatch, taskEtag(task))) {
+    const current = await this.get(userId, taskId);
+    if (!ifMatchSatisfied(ifMatch, taskEtag(current))) {
       throw preconditionFailed();
     }
     // The version in the WHERE clause makes check-and-delete one atomic step.
-    const deleted = await this.tasks.nativeDelete({ id: taskId, user: userId, version: task.version });
-    if (deleted === 0) {
+    if (!(await this.tasks.deleteRow(userId, taskId, current.version))) {
       throw preconditionFailed();
     }
   }
@@ -133,56 +129,46 @@ export class TasksService {
   }
 
   /**
-   * The version check is the UPDATE's own WHERE clause (MikroORM optimistic locking), so of two
-   * concurrent writes with the same If-Match exactly one wins and the other gets 412.
+   * The version check is the UPDATE's own WHERE clause (optimistic locking), so of two concurrent
+   * writes with the same If-Match exactly one wins and the other gets 412.
    */
   private async writeWithVersionCheck(
     userId: string,
     taskId: string,
     ifMatch: string | undefined,
-    change: (task: Task) => Promise<void>,
-  ): Promise<Task> {
+    change: (current: TaskResponse) => Promise<TaskColumnValues>,
+  ): Promise<TaskResponse> {
     for (let attempt = 1; ; attempt++) {
-      const task = await this.get(userId, taskId);
-      if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, taskEtag(task))) {
+      const current = await this.get(userId, taskId);
+      if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, taskEtag(current))) {
         throw preconditionFailed();
       }
-      await change(task);
-      try {
-        await this.em.flush();
-        return task;
-      } catch (error) {
-        if (!(error instanceof OptimisticLockError)) {
-          throw error;
-        }
-        if (ifMatch !== undefined) {
-          throw preconditionFailed();
-        }
-        if (attempt >= MAX_WRITE_ATTEMPTS) {
-          // No precondition was sent, so not 412: a transient conflict, like a busy database.
-          throw new ApiProblemException(503, 'The task is being changed by other requests; retry shortly.', {
-            type: 'unavailable',
-            headers: { 'Retry-After': '1' },
-          });
-        }
-        this.em.clear();
+      const values = changedColumns(current, await change(current));
+      if (Object.keys(values).length === 0) {
+        return current;
+      }
+      const updated = await this.tasks.updateRow(userId, taskId, current.version, values, completedAtChange(current, values.status));
+      if (updated) {
+        return TaskResponse.fromRow(updated);
+      }
+      if (ifMatch !== undefined) {
+        throw preconditionFailed();
+      }
+      if (attempt >= MAX_WRITE_ATTEMPTS) {
+        // No precondition was sent, so not 412: a transient conflict, like a busy database.
+        throw new ApiProblemException(503, 'The task is being changed by other requests; retry shortly.', {
+          type: 'unavailable',
+          headers: { 'Retry-After': '1' },
+        });
       }
     }
   }
 
-  private async applyChanges(userId: string, task: Task, changes: UpdateTaskDto): Promise<void> {
-    if (changes.categoryId) {
-      if (!(await this.categories.isOwnedBy(userId, changes.categoryId))) {
-        throw unknownCategory();
-      }
-      task.category = this.em.getReference(Category, changes.categoryId);
-    } else if (changes.categoryId === null) {
-      task.category = null;
+  /** The body's columns, once its category (if any) is known to be the caller's. */
+  private async ownedColumnValues(userId: string, input: UpdateTaskDto): Promise<TaskColumnValues> {
+    if (input.categoryId && !(await this.categories.isOwnedBy(userId, input.categoryId))) {
+      throw unknownCategory();
     }
-    if (changes.title !== undefined) task.title = changes.title;
-    if (changes.description !== undefined) task.description = changes.description;
-    if (changes.status !== undefined) task.status = changes.status;
-    if (changes.priority !== undefined) task.priority = changes.priority;
-    if (changes.dueDate !== undefined) task.dueDate = changes.dueDate === null ? null : new Date(changes.dueDate);
+    return columnValuesFrom(input);
   }
 }

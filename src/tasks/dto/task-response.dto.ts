@@ -1,8 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '../task-enums.js';
-import type { Task } from '../task.entity.js';
 
-/** A task row as the list query selects it: snake_case, timestamps already ISO 8601 UTC text. */
+/** A task row as every task query selects it (TASK_COLUMNS): snake_case, timestamps already ISO 8601 UTC text. */
 export interface TaskRow {
   id: string;
   title: string;
@@ -16,8 +15,6 @@ export interface TaskRow {
   updated_at: string;
   version: number;
 }
-
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 export class TaskResponse {
   @ApiProperty({ format: 'uuid' })
@@ -52,22 +49,6 @@ export class TaskResponse {
 
   @ApiProperty({ description: 'Bumped by every change; the ETag derives from it', example: 1 })
   version: number;
-
-  static from(task: Task): TaskResponse {
-    return {
-      id: task.id,
-      title: task.title,
-      description: task.description,
-      status: task.status,
-      priority: task.priority,
-      dueDate: iso(task.dueDate),
-      completedAt: iso(task.completedAt),
-      categoryId: task.category?.id ?? null,
-      createdAt: task.createdAt.toISOString(),
-      updatedAt: task.updatedAt.toISOString(),
-      version: task.version,
-    };
-  }
 
   static fromRow(row: TaskRow): TaskResponse {
     return {
