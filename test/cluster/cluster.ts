@@ -1,0 +1,237 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+
+/**
+ * Drives deploy/cluster.sh for the scale-out test: a primary and a streaming replica, three API
+ * instances and HAProxy, all on 127.0.0.1, on ports picked free for this run.
+ */
+const CLUSTER_SCRIPT = resolve('deploy/cluster.sh');
+
+export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** What `deploy/cluster.sh start` wrote to cluster.env. */
+export interface ClusterInfo {
+  lbUrl: string;
+  statsUrl: string;
+  apiUrls: string[];
+  primaryUrl: string;
+  replicaReaderUrl: string;
+  monitorPrimaryUrl: string;
+  monitorReplicaUrl: string;
+  apiPidFile(instance: number): string;
+}
+
+export class Cluster {
+  private constructor(
+    readonly stateDir: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  /** A state directory and seven free loopback ports; nothing started yet. */
+  static async prepare(): Promise<Cluster> {
+    const stateDir = mkdtempSync(join(tmpdir(), 'tasktracker-cluster-test-'));
+    // Run as root, PostgreSQL runs as the `postgres` OS user and must traverse this directory.
+    chmodSync(stateDir, 0o755);
+    const [lb, stats, primary, replica, ...apis] = await Promise.all(Array.from({ length: 7 }, freePort));
+    // Only what the script needs: the test runner's DATABASE_URL and NODE_ENV must not leak in.
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      CLUSTER_STATE_DIR: stateDir,
+      CLUSTER_LB_PORT: String(lb),
+      CLUSTER_STATS_PORT: String(stats),
+      CLUSTER_PRIMARY_PORT: String(primary),
+      CLUSTER_REPLICA_PORT: String(replica),
+      CLUSTER_API_PORTS: apis.join(' '),
+      // Empty: no Redis, each instance counts its own rate limits (.ci/run when Redis is down).
+      CLUSTER_REDIS_URL: process.env.CLUSTER_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    };
+    return new Cluster(stateDir, env);
+  }
+
+  /** Runs `deploy/cluster.sh <args>`; rejects with its output when it fails or overruns. */
+  run(args: string[], timeoutMs: number): Promise<string> {
+    return new Promise((done, fail) => {
+      execFile('bash', [CLUSTER_SCRIPT, ...args], { env: this.env, timeout: timeoutMs, killSignal: 'SIGTERM' }, (error, stdout, stderr) => {
+        if (error) {
+          fail(new Error(`deploy/cluster.sh ${args.join(' ')} failed (${error.code ?? error.signal}):\n${stdout}${stderr}`));
+        } else {
+          done(`${stdout}${stderr}`);
+        }
+      });
+    });
+  }
+
+  info(): ClusterInfo {
+    const values = Object.fromEntries(
+      readFileSync(join(this.stateDir, 'cluster.env'), 'utf8')
+        .split('\n')
+        .filter((line) => /^[A-Z_]+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    return {
+      lbUrl: values.LB_URL,
+      statsUrl: values.STATS_URL,
+      apiUrls: values.API_URLS.split(','),
+      primaryUrl: values.PRIMARY_URL,
+      replicaReaderUrl: values.REPLICA_READER_URL,
+      monitorPrimaryUrl: values.MONITOR_PRIMARY_URL,
+      monitorReplicaUrl: values.MONITOR_REPLICA_URL,
+      apiPidFile: (instance) => join(values.RUN_DIR, `api-${instance}.pid`),
+    };
+  }
+
+  apiPid(instance: number): number {
+    return Number(readFileSync(this.info().apiPidFile(instance), 'utf8').trim());
+  }
+}
+
+/** One HAProxy backend server as the stats CSV shows it. */
+export interface ServerStats {
+  status: string;
+  /** Sessions (requests, with http-server-close off: connections) sent to it so far. */
+  sessions: number;
+  /** Requests retried after a failed connection, and redispatched to another server. */
+  retries: number;
+  redispatches: number;
+}
+
+export async function haproxyServers(statsUrl: string): Promise<Record<string, ServerStats>> {
+  const csv = (await httpRequest(`${statsUrl}/;csv`, { timeoutMs: 2_000 })).text;
+  const [header, ...rows] = csv.trim().split('\n');
+  const columns = header.replace(/^# /, '').split(',');
+  const column = (row: string[], name: string) => row[columns.indexOf(name)];
+  const servers: Record<string, ServerStats> = {};
+  for (const row of rows.map((line) => line.split(','))) {
+    if (column(row, 'pxname') === 'api' && /^api\d$/.test(column(row, 'svname'))) {
+      servers[column(row, 'svname')] = {
+        status: column(row, 'status'),
+        sessions: Number(column(row, 'stot')),
+        retries: Number(column(row, 'wretr')),
+        redispatches: Number(column(row, 'wredis')),
+      };
+    }
+  }
+  return servers;
+}
+
+/** A short-lived PostgreSQL connection for one query; bounded in connect and run time. */
+export async function query<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, statement_timeout: 10_000 });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Polls `probe` until it returns a value other than undefined, for at most `timeoutMs`. */
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) {
+        return value;
+      }
+    } catch (error) {
+      last = error;
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `; last error: ${String(last)}` : ''}`);
+}
+
+/**
+ * Keep-alive connections, like a real client's, from one agent that afterAll can close (fetch's
+ * global pool would keep Jest waiting for its idle sockets to time out).
+ */
+const agent = new Agent({ keepAlive: true });
+
+export function closeConnections(): void {
+  agent.destroy();
+}
+
+/** One HTTP request; a network error or the timeout rejects, any HTTP status resolves. */
+export function httpRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<{ status: number; contentType: string; text: string }> {
+  return new Promise((done, fail) => {
+    const outgoing = request(url, { method: options.method ?? 'GET', headers: options.headers, agent, timeout: options.timeoutMs ?? 10_000 }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        done({ status: response.statusCode ?? 0, contentType: response.headers['content-type'] ?? '', text: Buffer.concat(chunks).toString('utf8') }),
+      );
+      response.on('error', fail);
+    });
+    outgoing.on('timeout', () => outgoing.destroy(Object.assign(new Error('request timed out'), { code: 'TIMEOUT' })));
+    outgoing.on('error', fail);
+    outgoing.end(options.body);
+  });
+}
+
+export interface ApiResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** One JSON request to the API; a network error rejects, an HTTP error status resolves. */
+export async function api(baseUrl: string, method: string, path: string, options: { token?: string; body?: object; timeoutMs?: number } = {}): Promise<ApiResponse> {
+  const response = await httpRequest(`${baseUrl}/api/v1${path}`, {
+    method,
+    headers: {
+      ...(options.body ? { 'content-type': 'application/json' } : {}),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    },
+    body: options.body ? JSON.stringify(options.body) : undefined,
+    timeoutMs: options.timeoutMs,
+  });
+  // HAProxy's own errors (502, 503) are HTML.
+  const json = response.contentType.includes('json');
+  return { status: response.status, body: json && response.text ? (JSON.parse(response.text) as Record<string, unknown>) : {} };
+}
+
+export interface Account {
+  id: string;
+  username: string;
+  password: string;
+  token: string;
+}
+
+/** Registers through `registerUrl` and logs in through `loginUrl` (instances or the balancer). */
+export async function registerAndLogin(registerUrl: string, loginUrl = registerUrl): Promise<Account> {
+  const unique = randomBytes(6).toString('hex');
+  const username = `cluster_${unique}`;
+  // Random, so the API's common-password check never rejects it.
+  const password = randomBytes(18).toString('base64url');
+  const registered = await api(registerUrl, 'POST', '/auth/register', {
+    body: { email: `${username}@example.com`, username, name: 'Cluster Test', password },
+  });
+  if (registered.status !== 201) {
+    throw new Error(`register answered ${registered.status}: ${JSON.stringify(registered.body)}`);
+  }
+  const loggedIn = await api(loginUrl, 'POST', '/auth/login', { body: { login: username, password } });
+  if (loggedIn.status !== 200) {
+    throw new Error(`login answered ${loggedIn.status}: ${JSON.stringify(loggedIn.body)}`);
+  }
+  return { id: String(registered.body.id), username, password, token: String(loggedIn.body.accessToken) };
+}
