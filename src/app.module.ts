@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import type { DestinationStream } from 'pino';
+import type { Logger } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
 import { CategoriesModule } from './categories/categories.module.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
@@ -15,8 +15,8 @@ import { TasksModule } from './tasks/tasks.module.js';
 import { UsersModule } from './users/users.module.js';
 
 export interface AppModuleOptions {
-  /** Where log lines go; stdout by default (tests capture them). */
-  logDestination?: DestinationStream;
+  /** The root logger Fastify logs requests with (createApp builds it). */
+  rootLogger: Logger;
 }
 
 /**
@@ -25,12 +25,12 @@ export interface AppModuleOptions {
  */
 @Module({})
 export class AppModule {
-  static forRoot(options: AppModuleOptions = {}): DynamicModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule,
-        LoggingModule.forRoot(options.logDestination),
+        LoggingModule.forRoot(options.rootLogger),
         DatabaseModule,
         ScheduleModule.forRoot(),
         HealthModule,

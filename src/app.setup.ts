@@ -1,15 +1,16 @@
-import helmet from '@fastify/helmet';
 import { RequestMethod, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { mapErrorToProblem } from './common/errors/problem-mapping.js';
 import { PROBLEM_CONTENT_TYPE } from './common/errors/problem.js';
 import { Environment } from './config/environment.js';
-import { requestIdFor } from './logging/logging.module.js';
+import { validateEnvironment } from './config/environment.js';
+import { createRootLogger, RequestLogLines, requestIdFor } from './logging/request-log.js';
 import { setUpOpenApi } from './openapi.js';
 
 export const API_PREFIX = 'api';
@@ -17,6 +18,7 @@ export const MAX_BODY_BYTES = 100 * 1024;
 
 export interface CreateAppOptions {
   trustProxy?: boolean;
+  /** Where log lines go; stdout by default (tests capture them). */
   logDestination?: DestinationStream;
 }
 
@@ -34,12 +36,20 @@ const CONTENT_SECURITY_POLICY = {
   },
 };
 
+// Built once: @fastify/helmet rebuilds helmet, CSP parsing included, on every request
+// (docs/PERFORMANCE.md, finding 3). Helmet's own middleware sets the same headers.
+const setSecurityHeaders = helmet({ contentSecurityPolicy: CONTENT_SECURITY_POLICY });
+type HelmetDone = Parameters<typeof setSecurityHeaders>[2];
+
 /**
  * Builds the whole application: main.ts and every e2e test call this, so the prefix, versioning,
  * security headers, error model and OpenAPI document under test are the ones in production.
  */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const rootLogger = createRootLogger(validateEnvironment(process.env).LOG_LEVEL, options.logDestination);
   const adapter = new FastifyAdapter({
+    loggerInstance: rootLogger,
+    logController: new RequestLogLines(),
     bodyLimit: MAX_BODY_BYTES,
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
@@ -63,19 +73,18 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
       void reply.header('Connection', 'close');
     }
   });
+  fastify.addHook('onRequest', (request, reply, done) => setSecurityHeaders(request.raw, reply.raw, done as HelmetDone));
   // The API speaks JSON only: any other body type answers 415 instead of reaching validation.
   fastify.removeContentTypeParser('text/plain');
-  fastify.addHook('onRequest', async (request, reply) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
-    // The route pattern (/api/v1/tasks/:id) for the request log line, rather than raw ids.
-    (request.raw as { routePattern?: string }).routePattern = request.routeOptions.url;
+    done();
   });
 
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ rootLogger }), adapter, {
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  await app.register(helmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY });
   const corsOrigins = app.get(Environment).CORS_ORIGINS;
   if (corsOrigins) {
     app.enableCors({ origin: corsOrigins.split(',').map((origin) => origin.trim()), exposedHeaders: ['ETag', 'Location', 'X-Request-Id', 'Retry-After'] });

@@ -1,14 +1,17 @@
-import { MikroORM } from '@mikro-orm/core';
+import { MikroORM, RequestContext } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Inject, Logger, Module, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
 import { createOrmConfig } from '../../mikro-orm.config.js';
 import { Environment } from '../config/environment.js';
 import { databaseSettingsFrom } from './database-settings.js';
 
 /**
  * The one place the ORM is built, from the root `mikro-orm.config.ts`. Feature modules register
- * their own entities with `MikroOrmModule.forFeature` and use the request-scoped EntityManager.
+ * their own entities with `MikroOrmModule.forFeature` and use the request-scoped EntityManager:
+ * each request gets its own identity map through RequestContext.
  */
 @Module({
   imports: [
@@ -19,10 +22,15 @@ import { databaseSettingsFrom } from './database-settings.js';
         if (!environment.DATABASE_URL) {
           throw new Error('DATABASE_URL is not set: main.ts sets it after starting the embedded database');
         }
-        return createOrmConfig({
-          ...databaseSettingsFrom(environment, environment.DATABASE_URL),
-          preferTs: environment.NODE_ENV === 'test',
-        });
+        return {
+          ...createOrmConfig({
+            ...databaseSettingsFrom(environment, environment.DATABASE_URL),
+            preferTs: environment.NODE_ENV === 'test',
+          }),
+          // onModuleInit opens the request context from a Fastify hook instead of a Nest
+          // middleware, which would run every request through @fastify/middie.
+          registerRequestContext: false,
+        };
       },
     }),
   ],
@@ -33,10 +41,18 @@ export class DatabaseModule implements OnModuleInit {
   constructor(
     private readonly orm: MikroORM,
     @Inject(Environment) private readonly environment: Environment,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
-  /** Schema changes at boot are opt-in: production applies them with `npm run db:migrate`. */
   async onModuleInit(): Promise<void> {
+    this.adapterHost.httpAdapter
+      .getInstance<FastifyInstance>()
+      .addHook('onRequest', (_request, _reply, done) => RequestContext.create(this.orm.em, done));
+    await this.migrateIfAsked();
+  }
+
+  /** Schema changes at boot are opt-in: production applies them with `npm run db:migrate`. */
+  private async migrateIfAsked(): Promise<void> {
     if (!this.environment.MIGRATE_ON_START) {
       return;
     }
