@@ -52,7 +52,8 @@ die() { log "error: $*"; exit 1; }
 
 if [[ "$(id -u)" == 0 ]]; then
   PG_OS_USER=postgres
-  as_pg() { runuser -u "$PG_OS_USER" -- "$@"; }
+  # From /: the checkout may sit in a directory the postgres user cannot enter.
+  as_pg() { (cd / && runuser -u "$PG_OS_USER" -- "$@"); }
 else
   PG_OS_USER="$(id -un)"
   as_pg() { "$@"; }
