@@ -71,6 +71,7 @@ describe('migrations', () => {
       'tasks_user_status_idx',
       'tasks_user_priority_idx',
       'tasks_user_due_date_idx',
+      'tasks_user_due_date_desc_idx',
       'tasks_user_category_idx',
       'tasks_title_trgm_idx',
       'tasks_description_trgm_idx',

@@ -24,6 +24,12 @@ import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } fr
 @Index({ name: 'tasks_user_created_at_idx', properties: ['user', 'createdAt', 'id'] })
 @Index({ name: 'tasks_user_updated_at_idx', properties: ['user', 'updatedAt', 'id'] })
 @Index({ name: 'tasks_user_due_date_idx', properties: ['user', 'dueDate', 'id'] })
+// Due dates sort nulls last both ways; a backward scan of the index above would put them first.
+@Index({
+  name: 'tasks_user_due_date_desc_idx',
+  expression:
+    'create index "tasks_user_due_date_desc_idx" on "tasks" ("user_id", "due_date" desc nulls last, "id" desc)',
+})
 @Index({ name: 'tasks_user_priority_idx', properties: ['user', 'priorityRank', 'id'] })
 @Index({ name: 'tasks_user_status_idx', properties: ['user', 'status', 'createdAt', 'id'] })
 @Index({ name: 'tasks_user_title_idx', properties: ['user', 'title', 'id'] })
