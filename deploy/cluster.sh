@@ -18,6 +18,7 @@
 #   CLUSTER_REDIS_URL=redis://127.0.0.1:6379   (shared rate-limit counters; empty: per instance)
 #   CLUSTER_RATE_LIMIT_PER_MINUTE=100000       CLUSTER_PG_BIN=/usr/lib/postgresql/15/bin
 #   CLUSTER_SKIP_BUILD=1                       start without `npm run build` first
+#   CLUSTER_READY_TIMEOUT=40                   seconds each step may take to become ready
 #
 # Needs: PostgreSQL 15 server binaries (Debian: postgresql-15), haproxy, curl, and `npm install`
 # done. PostgreSQL refuses to run as root: as root, its commands run as the `postgres` OS user.
