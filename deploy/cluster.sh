@@ -215,13 +215,6 @@ spawn_api() { # instance number, 1-based
 await_api() { # instance number
   local n="$1" port="${API_PORTS[$(($1 - 1))]}" deadline=$((SECONDS + READY_TIMEOUT_S))
   wait_for_api "$n" "$port" live "$deadline"
-  # WORKAROUND: MikroORM 7 connects lazily, and /health/ready reports the database down until
-  # the first query of the process has connected, so a fresh instance would never pass HAProxy's
-  # readiness check and never get the traffic that would connect it. One request that reads the
-  # database (a session lookup for a token that does not exist: 401, nothing written) connects
-  # it. Remove once the app connects at boot.
-  curl -sS -o /dev/null --max-time 5 -H "Authorization: Bearer cluster-sh-warm-up-not-a-token" \
-    "http://127.0.0.1:$port/api/v1/users/me" || true
   wait_for_api "$n" "$port" ready "$deadline"
   log "api-$n ready on http://127.0.0.1:$port (pid $(cat "$RUN_DIR/api-$n.pid"))"
 }

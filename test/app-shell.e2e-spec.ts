@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createAppWithEnv } from './faults/support.js';
 import { createTestApp } from './support/test-app.js';
 
 let app: NestFastifyApplication;
@@ -22,6 +23,16 @@ describe('app shell', () => {
     const response = await app.inject({ method: 'GET', url: '/health/ready' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+  });
+
+  it('is ready from the start when nothing has queried the database yet (no migration at boot)', async () => {
+    const fresh = await createAppWithEnv({ MIGRATE_ON_START: 'false' });
+    try {
+      const response = await fresh.inject({ method: 'GET', url: '/health/ready' });
+      expect(response.statusCode).toBe(200);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('serves Swagger UI at /docs and the OpenAPI document at /docs-json', async () => {

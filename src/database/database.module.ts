@@ -48,7 +48,20 @@ export class DatabaseModule implements OnModuleInit {
     this.adapterHost.httpAdapter
       .getInstance<FastifyInstance>()
       .addHook('onRequest', (_request, _reply, done) => RequestContext.create(this.orm.em, done));
+    await this.connect();
     await this.migrateIfAsked();
+  }
+
+  /**
+   * MikroORM connects on first use, and the readiness probe pings only a connected ORM: without
+   * this, a new instance would answer 503 to its load balancer until some request used the
+   * database, so it would never get one. A database still down at boot is not fatal: readiness
+   * says 503 until it answers.
+   */
+  private async connect(): Promise<void> {
+    await this.orm.connect().catch((error: unknown) => {
+      this.logger.warn(`Database not reachable yet: ${error instanceof Error ? error.message : String(error)}`);
+    });
   }
 
   /** Schema changes at boot are opt-in: production applies them with `npm run db:migrate`. */
