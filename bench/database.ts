@@ -1,11 +1,11 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { createOrmConfig } from '../mikro-orm.config.js';
 import { startEmbeddedDatabase } from '../src/database/embedded-database.js';
+import { freePort } from '../test/support/free-port.js';
 
 export interface BenchDatabase {
   url: string;
@@ -17,18 +17,6 @@ export interface BenchDatabase {
 }
 
 const DATABASE_NAME = 'tasktracker_bench';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });

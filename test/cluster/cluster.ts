@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
+import { freePort } from '../support/free-port.js';
 
 /**
  * Drives deploy/cluster.sh for the scale-out test: a primary and a streaming replica, three API
@@ -14,18 +14,6 @@ import pg from 'pg';
 const CLUSTER_SCRIPT = resolve('deploy/cluster.sh');
 
 export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 /** What `deploy/cluster.sh start` wrote to cluster.env. */
 export interface ClusterInfo {

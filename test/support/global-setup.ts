@@ -1,24 +1,12 @@
 // Jest loads this file outside its module system, so imports name the .ts files themselves.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedDatabase } from '../../src/database/embedded-database.ts';
 import { assertTestDatabase, dropDatabase, ensureDatabaseExists } from './test-database.ts';
+import { freePort } from './free-port.ts';
 
 const TEST_DATABASE_NAME = 'tasktracker_test';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Tests run against TEST_DATABASE_URL (or DATABASE_URL) when given, else against a throw-away
