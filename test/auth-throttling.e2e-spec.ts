@@ -143,6 +143,40 @@ describe('per-address limit', () => {
   });
 });
 
+describe('password confirmations (PUT /users/me/password, DELETE /users/me)', () => {
+  const changePassword = (account: TestAccount, currentPassword: string, remoteAddress: string) =>
+    app.inject({
+      method: 'PUT',
+      url: '/api/v1/users/me/password',
+      headers: account.auth,
+      payload: { currentPassword, newPassword: 'a fresh passphrase 2026' },
+      remoteAddress,
+    });
+  const deleteAccount = (account: TestAccount, password: string, remoteAddress: string) =>
+    app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: account.auth, payload: { password }, remoteAddress });
+
+  it('count wrong passwords against the account: a stolen token cannot guess the password', async () => {
+    for (let i = 0; i < 5; i++) {
+      expect((await changePassword(alice, `guess #${i}`, freshAddress())).statusCode).toBe(400);
+      expect((await deleteAccount(alice, `guess #${i}`, freshAddress())).statusCode).toBe(400);
+    }
+    expect(await failures(`account:user:${alice.id}`)).toBe(10);
+
+    expectThrottled(await changePassword(alice, alice.password, freshAddress()));
+    expectThrottled(await deleteAccount(alice, alice.password, freshAddress()));
+    expectThrottled(await attempt(alice.username, alice.password, freshAddress()));
+    const [user] = await sql('select id from users where id = ?', [alice.id]);
+    expect(user).toBeDefined();
+    expect((await changePassword(bob, bob.password, freshAddress())).statusCode).toBe(204);
+  });
+
+  it('share the budget with failed logins, and a right password resets the account count', async () => {
+    await fail(alice.username, 9);
+    expect((await changePassword(alice, alice.password, freshAddress())).statusCode).toBe(204);
+    expect(await failures(`account:user:${alice.id}`)).toBeUndefined();
+  });
+});
+
 describe('storage', () => {
   it('keeps the counts in the login_throttles table, one row per account and per address', async () => {
     const address = freshAddress();

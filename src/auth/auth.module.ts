@@ -7,20 +7,18 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
 import { LocalStrategy } from './local.strategy.js';
-import { LoginThrottle } from './login-throttle.entity.js';
-import { LoginThrottleService } from './login-throttle.service.js';
+import { LoginThrottleModule } from './login-throttle.module.js';
 import { Session } from './session.entity.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
 
 /** Login, sessions and the global bearer guard: deny by default, @Public() opts out. */
 @Module({
-  imports: [MikroOrmModule.forFeature([Session, LoginThrottle]), PassportModule, UsersModule],
+  imports: [MikroOrmModule.forFeature([Session]), PassportModule, UsersModule, LoginThrottleModule],
   controllers: [AuthController, SessionsController],
   providers: [
     AuthService,
     SessionsService,
-    LoginThrottleService,
     LocalStrategy,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Ip, Patch, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
@@ -36,17 +36,25 @@ export class UsersController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Change the password; every other session is revoked' })
   @ApiNoContentResponse({ description: 'Changed' })
-  @ApiProblems(400, 401)
-  async changePassword(@CurrentUser() caller: AuthenticatedUser, @Body() body: ChangePasswordDto): Promise<void> {
-    await this.users.changePassword(caller.userId, caller.sessionId, body);
+  @ApiProblems(400, 401, 429)
+  async changePassword(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Body() body: ChangePasswordDto,
+    @Ip() clientAddress: string,
+  ): Promise<void> {
+    await this.users.changePassword(caller.userId, caller.sessionId, body, clientAddress);
   }
 
   @Delete()
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete the account and everything it owns' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiProblems(400, 401)
-  async delete(@CurrentUser() caller: AuthenticatedUser, @Body() body: DeleteAccountDto): Promise<void> {
-    await this.users.deleteAccount(caller.userId, body.password);
+  @ApiProblems(400, 401, 429)
+  async delete(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Body() body: DeleteAccountDto,
+    @Ip() clientAddress: string,
+  ): Promise<void> {
+    await this.users.deleteAccount(caller.userId, body.password, clientAddress);
   }
 }

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
+import { LoginThrottleService } from '../auth/login-throttle.service.js';
 import { Session } from '../auth/session.entity.js';
 import { definedOnly } from '../common/defined-only.js';
 import { validationProblem } from '../common/errors/api-problem.exception.js';
@@ -27,6 +28,7 @@ export class UsersService {
   constructor(
     private readonly em: EntityManager,
     private readonly users: UserRepository,
+    private readonly loginThrottle: LoginThrottleService,
     @Inject(Environment) private readonly environment: Environment,
   ) {}
 
@@ -56,9 +58,14 @@ export class UsersService {
   }
 
   /** New password and the revocation of every other session commit together or not at all. */
-  async changePassword(userId: string, currentSessionId: string, change: ChangePasswordDto): Promise<void> {
+  async changePassword(
+    userId: string,
+    currentSessionId: string,
+    change: ChangePasswordDto,
+    clientAddress: string,
+  ): Promise<void> {
     const user = await this.getById(userId);
-    await this.assertPassword(user, change.currentPassword, 'currentPassword');
+    await this.assertPassword(user, change.currentPassword, 'currentPassword', clientAddress);
     await user.setPassword(change.newPassword, this.environment.BCRYPT_COST);
     await this.em.transactional(async (em) => {
       await em.nativeDelete(Session, { user: userId, id: { $ne: currentSessionId } });
@@ -67,16 +74,24 @@ export class UsersService {
   }
 
   /** Deletes the account; the database cascades to its tasks, categories and sessions. */
-  async deleteAccount(userId: string, password: string): Promise<void> {
+  async deleteAccount(userId: string, password: string, clientAddress: string): Promise<void> {
     const user = await this.getById(userId);
-    await this.assertPassword(user, password, 'password');
+    await this.assertPassword(user, password, 'password', clientAddress);
     await this.em.remove(user).flush();
   }
 
-  private async assertPassword(user: User, password: string, field: string): Promise<void> {
+  /**
+   * A stolen token must not become a way to guess the password: wrong confirmations count
+   * against the same per-account and per-address budget as failed logins.
+   */
+  private async assertPassword(user: User, password: string, field: string, clientAddress: string): Promise<void> {
+    const account = `user:${user.id}`;
+    await this.loginThrottle.assertAllowed(account, clientAddress);
     if (!(await user.checkPassword(password))) {
+      await this.loginThrottle.recordFailure(account, clientAddress);
       throw validationProblem([{ field, message: `${field} is incorrect` }]);
     }
+    await this.loginThrottle.recordSuccess(account);
   }
 
   private async flushAccount(): Promise<void> {
