@@ -1,5 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { registerAndLogin, type TestAccount } from './support/accounts.js';
+import { createAppWithEnv } from './faults/support.js';
+import { freePort } from './support/free-port.js';
 import { createTestApp, truncateAll } from './support/test-app.js';
 
 const BUDGET = 8;
@@ -58,6 +60,23 @@ describe('health probes', () => {
       const response = await app.inject({ method: 'GET', url: '/health/live' });
       expect(response.statusCode).toBe(200);
       expect(response.headers['ratelimit-limit']).toBeUndefined();
+    }
+  });
+});
+
+describe('with REDIS_URL set but Redis unreachable', () => {
+  it('keeps serving and limiting, counting in process memory', async () => {
+    const nobodyListens = `redis://127.0.0.1:${await freePort()}`;
+    const isolated = await createAppWithEnv({ REDIS_URL: nobodyListens, RATE_LIMIT_PER_MINUTE: String(BUDGET) });
+    try {
+      const carol = await registerAndLogin(isolated);
+      const statuses: number[] = [];
+      for (let i = 0; i <= BUDGET; i++) {
+        statuses.push((await isolated.inject({ method: 'GET', url: '/api/v1/tasks', headers: carol.auth })).statusCode);
+      }
+      expect(statuses).toEqual([...Array.from({ length: BUDGET }, () => 200), 429]);
+    } finally {
+      await isolated.close();
     }
   });
 });

@@ -11,7 +11,12 @@ import { RATE_LIMIT_REDIS, rateLimiterProvider, rateLimitRedisProvider } from '.
 export class RateLimitModule implements OnApplicationShutdown {
   constructor(@Inject(RATE_LIMIT_REDIS) private readonly redis: Redis | null) {}
 
+  /** QUIT needs a live connection; one that never came up (Redis down) is just dropped. */
   async onApplicationShutdown(): Promise<void> {
-    await this.redis?.quit();
+    if (this.redis?.status === 'ready') {
+      await this.redis.quit();
+    } else {
+      this.redis?.disconnect();
+    }
   }
 }

@@ -16,12 +16,19 @@ export const rateLimitRedisProvider: FactoryProvider<Redis | null> = {
     environment.REDIS_URL ? new Redis(environment.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : null,
 };
 
-/** Counters in process memory for one instance; in Redis, shared by all, when REDIS_URL is set. */
+/**
+ * Counters in process memory for one instance; in Redis, shared by all, when REDIS_URL is set.
+ * While Redis is unreachable each instance counts in its own memory (the library's insurance
+ * limiter): requests keep being served and limited, never failed for want of a counter.
+ */
 export const rateLimiterProvider: FactoryProvider<RateLimiterAbstract> = {
   provide: RATE_LIMITER,
   inject: [Environment, RATE_LIMIT_REDIS],
   useFactory: (environment: Environment, redis: Redis | null) => {
     const options = { points: environment.RATE_LIMIT_PER_MINUTE, duration: WINDOW_SECONDS, keyPrefix: 'tasktracker-rate' };
-    return redis ? new RateLimiterRedis({ ...options, storeClient: redis }) : new RateLimiterMemory(options);
+    if (!redis) {
+      return new RateLimiterMemory(options);
+    }
+    return new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: new RateLimiterMemory(options) });
   },
 };
