@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LightMyRequestResponse } from 'fastify';
+import { LOGIN_FAILURE_LIMIT } from '../../src/auth/login-throttle.service.js';
 import { newAccountData, type TestAccount } from './accounts.js';
 import type { Operation } from './openapi-contract.js';
 import { sql } from './openapi-fixtures.js';
@@ -94,12 +95,21 @@ export class FuzzWorld {
       return { ...this.logoutUser, token, sessionId, auth: { authorization: `Bearer ${token}` } };
     }
     if (ACCOUNT_CHANGING.has(operation.key)) {
-      this.throwaway ??= await this.newAccount();
+      // Wrong passwords lock an account for 15 minutes (the login throttle): a locked one is
+      // replaced, so both 429 and the success path stay reachable.
+      if (!this.throwaway || (await this.isLocked(this.throwaway))) {
+        this.throwaway = await this.newAccount();
+      }
       return this.throwaway;
     }
     const [{ n }] = await sql<{ n: number }>(this.app, 'select count(*)::int as n from sessions where user_id = ? and id <> ?', [this.main.id, this.main.sessionId]);
     if (n < 2) await this.mintSession(this.main.id);
     return this.main;
+  }
+
+  private async isLocked(account: Account): Promise<boolean> {
+    const [row] = await sql<{ failures: number }>(this.app, 'select failures from login_throttles where key = ?', [`account:user:${account.id}`]);
+    return (row?.failures ?? 0) >= LOGIN_FAILURE_LIMIT;
   }
 
   private async ids(table: 'tasks' | 'categories' | 'sessions', userId: string, exclude = ''): Promise<string[]> {
