@@ -1,0 +1,51 @@
+# shellcheck shell=bash
+# Part of deploy/cluster.sh: the API instances.
+# Sourced by it, never run: it uses the settings cluster.sh defines.
+
+# Only the variables listed here reach an instance (env -i): nothing leaks from the caller's
+# shell, such as a DATABASE_URL pointing elsewhere. setsid: the instance outlives this script
+# and a Ctrl-C in its terminal.
+spawn_api() { # instance number, 1-based
+  local n="$1" port pid_file
+  [[ "$n" =~ ^[1-9]$ && "$n" -le "$(api_count)" ]] || die "no API instance $n"
+  port="${API_PORTS[$((n - 1))]}"
+  pid_file="$RUN_DIR/api-$n.pid"
+  if pid_alive "$pid_file"; then
+    log "api-$n already running (pid $(cat "$pid_file"))"
+    return 0
+  fi
+  if port_in_use "$port"; then die "127.0.0.1:$port is already in use"; fi
+  (
+    cd "$REPO_DIR"
+    env -i PATH="$PATH" HOME="${HOME:-/root}" \
+      NODE_ENV=production HOST=127.0.0.1 PORT="$port" LOG_LEVEL=warn \
+      DATABASE_URL="$PRIMARY_URL" DATABASE_REPLICA_URLS="$REPLICA_READER_URL" \
+      ${REDIS_URL_FOR_APIS:+REDIS_URL="$REDIS_URL_FOR_APIS"} \
+      TRUST_PROXY=true RATE_LIMIT_PER_MINUTE="$RATE_LIMIT" \
+      setsid "$NODE_BIN" dist/src/main.js >> "$LOG_DIR/api-$n.log" 2>&1 < /dev/null &
+    echo $! > "$pid_file"
+  )
+}
+
+await_api() { # instance number
+  local n="$1" port="${API_PORTS[$(($1 - 1))]}" deadline=$((SECONDS + READY_TIMEOUT_S))
+  wait_for_api "$n" "$port" live "$deadline"
+  wait_for_api "$n" "$port" ready "$deadline"
+  log "api-$n ready on http://127.0.0.1:$port (pid $(cat "$RUN_DIR/api-$n.pid"))"
+}
+
+start_api() { spawn_api "$1"; await_api "$1"; }
+
+wait_for_api() { # instance number, port, live|ready, deadline (in $SECONDS)
+  until curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$2/health/$3" 2>/dev/null; do
+    pid_alive "$RUN_DIR/api-$1.pid" || { tail -n 20 "$LOG_DIR/api-$1.log" >&2; die "api-$1 exited while starting"; }
+    (( SECONDS < $4 )) || die "api-$1 not $3 after ${READY_TIMEOUT_S}s (see $LOG_DIR/api-$1.log)"
+    sleep 0.2
+  done
+}
+
+start_apis() {
+  local n
+  for n in $(seq 1 "$(api_count)"); do spawn_api "$n"; done
+  for n in $(seq 1 "$(api_count)"); do await_api "$n"; done
+}
