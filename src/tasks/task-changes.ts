@@ -10,7 +10,7 @@ export function columnValuesFrom(input: UpdateTaskDto): TaskColumnValues {
     status: input.status,
     priority: input.priority,
     due_date: input.dueDate === undefined ? undefined : input.dueDate === null ? null : new Date(input.dueDate),
-    category_id: input.categoryId?.toLowerCase() ?? input.categoryId,
+    category_id: input.categoryId,
   };
 }
 
