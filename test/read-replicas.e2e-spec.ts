@@ -3,6 +3,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { registerAndLogin, type TestAccount } from './support/accounts.js';
 import { createTestApp, truncateAll } from './support/test-app.js';
 import { createTestOrm } from './support/test-orm.js';
+import { createAppWithEnv } from './faults/support.js';
+import { freePort } from './support/free-port.js';
 
 /**
  * DATABASE_REPLICA_URLS routes task lists, counts and stats to a replica and nothing else. The
@@ -95,5 +97,28 @@ describe('with DATABASE_REPLICA_URLS set', () => {
       await sql(`grant select on tasks to ${READER_ROLE}`);
     }
     expect((await call('GET', '/tasks')).statusCode).toBe(200);
+  });
+});
+
+describe('with a replica that does not answer', () => {
+  it('answers lists and stats 503 with Retry-After, and everything on the primary as usual', async () => {
+    const unreachable = new URL(process.env.TEST_DATABASE_URL!);
+    unreachable.port = String(await freePort());
+    const degraded = await createAppWithEnv({ DATABASE_REPLICA_URLS: unreachable.toString() });
+    try {
+      const request = (method: 'GET' | 'POST', url: string, payload?: object) =>
+        degraded.inject({ method, url: `/api/v1${url}`, headers: owner.auth, ...(payload && { payload }) });
+      for (const url of ['/tasks', '/tasks/stats']) {
+        const response = await request('GET', url);
+        expect(response.statusCode).toBe(503);
+        expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+      }
+      const created = await request('POST', '/tasks', { title: 'Written while the replica is away' });
+      expect(created.statusCode).toBe(201);
+      expect((await request('GET', `/tasks/${created.json().id}`)).statusCode).toBe(200);
+      expect((await degraded.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+    } finally {
+      await degraded.close();
+    }
   });
 });
