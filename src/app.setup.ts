@@ -8,8 +8,7 @@ import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { mapErrorToProblem } from './common/errors/problem-mapping.js';
 import { PROBLEM_CONTENT_TYPE } from './common/errors/problem.js';
-import { Environment } from './config/environment.js';
-import { validateEnvironment } from './config/environment.js';
+import { Environment, validateEnvironment } from './config/environment.js';
 import { createRootLogger, RequestLogLines, requestIdFor } from './logging/request-log.js';
 import { setUpOpenApi } from './openapi.js';
 
@@ -37,7 +36,7 @@ const CONTENT_SECURITY_POLICY = {
 };
 
 // Built once: @fastify/helmet rebuilds helmet, CSP parsing included, on every request
-// (docs/PERFORMANCE.md, finding 3). Helmet's own middleware sets the same headers.
+// (docs/PERFORMANCE.md, item 4). Helmet's own middleware sets the same headers.
 const setSecurityHeaders = helmet({ contentSecurityPolicy: CONTENT_SECURITY_POLICY });
 type HelmetDone = Parameters<typeof setSecurityHeaders>[2];
 
@@ -46,6 +45,7 @@ type HelmetDone = Parameters<typeof setSecurityHeaders>[2];
  * security headers, error model and OpenAPI document under test are the ones in production.
  */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  // Fastify needs its logger before Nest (and its validated Environment provider) exists.
   const rootLogger = createRootLogger(validateEnvironment(process.env).LOG_LEVEL, options.logDestination);
   const adapter = new FastifyAdapter({
     loggerInstance: rootLogger,
