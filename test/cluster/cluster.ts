@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
+import { newAccountData } from '../support/accounts.js';
 import { freePort } from '../support/free-port.js';
 
 /**
@@ -12,8 +12,6 @@ import { freePort } from '../support/free-port.js';
  * instances and HAProxy, all on 127.0.0.1, on ports picked free for this run.
  */
 const CLUSTER_SCRIPT = resolve('deploy/cluster.sh');
-
-export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
 /** What `deploy/cluster.sh start` wrote to cluster.env. */
 export interface ClusterInfo {
@@ -132,24 +130,6 @@ export async function query<T extends pg.QueryResultRow>(url: string, text: stri
   }
 }
 
-/** Polls `probe` until it returns a value other than undefined, for at most `timeoutMs`. */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) {
-        return value;
-      }
-    } catch (error) {
-      last = error;
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `; last error: ${String(last)}` : ''}`);
-}
-
 /**
  * Keep-alive connections, like a real client's, from one agent that afterAll can close (fetch's
  * global pool would keep Jest waiting for its idle sockets to time out).
@@ -207,13 +187,9 @@ export interface Account {
 
 /** Registers through `registerUrl` and logs in through `loginUrl` (instances or the balancer). */
 export async function registerAndLogin(registerUrl: string, loginUrl = registerUrl): Promise<Account> {
-  const unique = randomBytes(6).toString('hex');
-  const username = `cluster_${unique}`;
-  // Random, so the API's common-password check never rejects it.
-  const password = randomBytes(18).toString('base64url');
-  const registered = await api(registerUrl, 'POST', '/auth/register', {
-    body: { email: `${username}@example.com`, username, name: 'Cluster Test', password },
-  });
+  const account = newAccountData({ name: 'Cluster Test' });
+  const { username, password } = account;
+  const registered = await api(registerUrl, 'POST', '/auth/register', { body: account });
   if (registered.status !== 201) {
     throw new Error(`register answered ${registered.status}: ${JSON.stringify(registered.body)}`);
   }

@@ -7,11 +7,10 @@ import {
   haproxyServers,
   query,
   registerAndLogin,
-  sleep,
-  waitFor,
   type Account,
   type ClusterInfo,
 } from './cluster.js';
+import { pollUntil, sleep } from '../support/wait.js';
 import { runWriteLoad, type WriteOutcome } from './write-load.js';
 
 /**
@@ -58,9 +57,10 @@ async function replicaVisibilityMs(replica: pg.Client, title: string): Promise<n
   const created = await api(info.lbUrl, 'POST', '/tasks', { token: owner.token, body: { title } });
   expect(created.status).toBe(201);
   const acknowledgedAt = performance.now();
-  await waitFor('the task on the replica', 5_000, async () =>
-    (await replica.query('select 1 from tasks where id = $1', [created.body.id])).rowCount ? true : undefined,
-  1);
+  await pollUntil(
+    async () => ((await replica.query('select 1 from tasks where id = $1', [created.body.id])).rowCount ? true : undefined),
+    { timeoutMs: 5_000, intervalMs: 1, what: 'the task on the replica' },
+  );
   return performance.now() - acknowledgedAt;
 }
 
@@ -74,10 +74,10 @@ describe('reads from the replica', () => {
     for (let i = 0; i < 5; i++) {
       ids.push(String((await api(info.lbUrl, 'POST', '/tasks', { token: owner.token, body: { title: `listed ${i}` } })).body.id));
     }
-    await waitFor('the tasks on the replica', 5_000, async () => {
+    await pollUntil(async () => {
       const [row] = await query<{ count: string }>(info.replicaReaderUrl, 'select count(*) from tasks where id = any($1::uuid[])', [ids]);
       return Number(row.count) === ids.length ? true : undefined;
-    });
+    }, { timeoutMs: 5_000, what: 'the tasks on the replica' });
     const replicaBefore = await tasksScansOn(info.monitorReplicaUrl);
     const primaryBefore = await tasksScansOn(info.monitorPrimaryUrl);
     for (let i = 0; i < lists; i++) {
@@ -91,9 +91,10 @@ describe('reads from the replica', () => {
     }
     // A backend publishes its table counters up to about 10 s after going idle (PostgreSQL 15):
     // wait for the replica's, then long enough for the primary's to have shown up too.
-    await waitFor('table scans on the replica', 15_000, async () =>
-      (await tasksScansOn(info.monitorReplicaUrl)) - replicaBefore >= lists + stats ? true : undefined,
-    250);
+    await pollUntil(
+      async () => ((await tasksScansOn(info.monitorReplicaUrl)) - replicaBefore >= lists + stats ? true : undefined),
+      { timeoutMs: 15_000, intervalMs: 250, what: 'table scans on the replica' },
+    );
     await sleep(11_000);
     const replicaDelta = (await tasksScansOn(info.monitorReplicaUrl)) - replicaBefore;
     const primaryDelta = (await tasksScansOn(info.monitorPrimaryUrl)) - primaryBefore;
@@ -172,19 +173,24 @@ describe(`SIGKILL of API instance ${KILLED_INSTANCE} under a steady write load t
       // (The graceful SIGTERM path is test/faults/shutdown.e2e-spec.ts.)
       process.kill(cluster.apiPid(KILLED_INSTANCE), 'SIGKILL');
       timeline.killedAt = Date.now() - started;
-      await waitFor('HAProxy to mark the instance DOWN', 10_000, async () =>
-        (await haproxyServers(info.statsUrl))[`api${KILLED_INSTANCE}`].status.startsWith('DOWN') ? true : undefined,
-      50);
+      await pollUntil(
+        async () => ((await haproxyServers(info.statsUrl))[`api${KILLED_INSTANCE}`].status.startsWith('DOWN') ? true : undefined),
+        { timeoutMs: 10_000, intervalMs: 50, what: 'HAProxy to mark the instance DOWN' },
+      );
       timeline.markedDownAt = Date.now() - started;
       // Like a supervisor: restart once the process has exited.
       const pid = cluster.apiPid(KILLED_INSTANCE);
-      await waitFor('the killed process to exit', 5_000, async () => (processExists(pid) ? undefined : true), 20);
+      await pollUntil(async () => (processExists(pid) ? undefined : true), {
+        timeoutMs: 5_000,
+        intervalMs: 20,
+        what: 'the killed process to exit',
+      });
       await cluster.run(['start-api', String(KILLED_INSTANCE)], 60_000);
       timeline.restartedAt = Date.now() - started;
-      const back = await waitFor('HAProxy to mark the instance UP', 15_000, async () => {
+      const back = await pollUntil(async () => {
         const server = (await haproxyServers(info.statsUrl))[`api${KILLED_INSTANCE}`];
         return server.status === 'UP' ? server : undefined;
-      }, 50);
+      }, { timeoutMs: 15_000, intervalMs: 50, what: 'HAProxy to mark the instance UP' });
       timeline.markedUpAt = Date.now() - started;
       return back.sessions;
     };
@@ -259,9 +265,9 @@ function describeFailure(killedAt: number) {
 
 async function replicaCatchUpMs(ids: string[]): Promise<number> {
   const started = performance.now();
-  await waitFor('every acknowledged write on the replica', 15_000, async () => {
+  await pollUntil(async () => {
     const [row] = await query<{ count: string }>(info.replicaReaderUrl, 'select count(*) from tasks where id = any($1::uuid[])', [ids]);
     return Number(row.count) === ids.length ? true : undefined;
-  }, 50);
+  }, { timeoutMs: 15_000, intervalMs: 50, what: 'every acknowledged write on the replica' });
   return Math.round(performance.now() - started);
 }

@@ -5,10 +5,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import { createTestApp } from '../support/test-app.js';
 import { freePort } from '../support/free-port.js';
+import { pollUntil, sleep } from '../support/wait.js';
 
-export { freePort };
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { freePort, pollUntil, sleep };
 
 /** The promise's value, or undefined once `ms` have passed; the timer never outlives it. */
 export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
@@ -51,32 +50,6 @@ export async function createAppWithEnv(
   } finally {
     restore();
   }
-}
-
-/**
- * Polls `probe` until it returns a value other than undefined; bounded in time and attempts.
- * Throws with the last observation when the deadline passes.
- */
-export async function pollUntil<T>(
-  probe: () => Promise<T | undefined>,
-  { timeoutMs, intervalMs = 100, what }: { timeoutMs: number; intervalMs?: number; what: string },
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  const maxAttempts = Math.ceil(timeoutMs / intervalMs) + 1;
-  let last: unknown;
-  for (let attempt = 0; attempt < maxAttempts && Date.now() <= deadline; attempt++) {
-    try {
-      const value = await probe();
-      if (value !== undefined) {
-        return value;
-      }
-      last = 'undefined';
-    } catch (error) {
-      last = error;
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; last: ${String(last)}`);
 }
 
 /** Collects the JSON log lines an app writes (pino DestinationStream). */
