@@ -137,7 +137,8 @@ app.post('/api/v1/tasks', async (request, reply) => {
   const input = request.body as TaskInput;
   if (typeof input?.title !== 'string') throw new HttpError(400, 'title is required');
   const values = await columnValues(userId, input);
-  const task = await firstRow(insertTask(uuidv7(), userId, { ...values, title: values.title! }));
+  const completedAt = values.status === 'completed' ? 'set' : 'keep';
+  const task = await firstRow(insertTask(uuidv7(), userId, { ...values, title: values.title! }, completedAt));
   void reply.status(201).header('Location', `/api/v1/tasks/${task.id}`);
   return sendTask(reply, task);
 });

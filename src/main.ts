@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { validateEnvironment } from './config/environment.js';
 import { locateDatabase } from './database/database-location.js';
-import { describeDatabaseUrl } from './database/database-settings.js';
+import { describeDatabaseUrl, replicaUrlsFrom } from './database/database-settings.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
@@ -21,9 +21,9 @@ async function bootstrap(): Promise<void> {
 
   const shownHost = environment.HOST === '0.0.0.0' ? 'localhost' : environment.HOST;
   logger.log(`Database: ${database.description}`);
-  if (environment.DATABASE_REPLICA_URLS) {
-    const replicas = environment.DATABASE_REPLICA_URLS.split(',').map((url) => describeDatabaseUrl(url.trim()));
-    logger.log(`Read replicas (task lists and stats): ${replicas.join(', ')}`);
+  const replicaUrls = replicaUrlsFrom(environment);
+  if (replicaUrls.length > 0) {
+    logger.log(`Read replicas (task lists and stats): ${replicaUrls.map(describeDatabaseUrl).join(', ')}`);
   }
   logger.log(`API: http://${shownHost}:${environment.PORT}/api/v1 · Swagger UI: http://${shownHost}:${environment.PORT}/docs`);
 

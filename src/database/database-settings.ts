@@ -1,11 +1,16 @@
 import type { DatabaseSettings } from '../../mikro-orm.config.js';
 import type { Environment } from '../config/environment.js';
 
+/** DATABASE_REPLICA_URLS as a list; empty when unset. */
+export function replicaUrlsFrom(environment: Environment): string[] {
+  return environment.DATABASE_REPLICA_URLS?.split(',').map((url) => url.trim()) ?? [];
+}
+
 /** Maps validated environment variables onto the root ORM configuration's settings. */
 export function databaseSettingsFrom(environment: Environment, url: string): DatabaseSettings {
   return {
     url,
-    replicaUrls: environment.DATABASE_REPLICA_URLS?.split(',').map((replicaUrl) => replicaUrl.trim()) ?? [],
+    replicaUrls: replicaUrlsFrom(environment),
     poolSize: environment.DATABASE_POOL_SIZE,
     maxOverflow: environment.DATABASE_MAX_OVERFLOW,
     acquireTimeoutMs: environment.DATABASE_ACQUIRE_TIMEOUT_MS,

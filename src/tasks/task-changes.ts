@@ -38,13 +38,19 @@ export function changedColumns(current: TaskResponse, values: TaskColumnValues):
   );
 }
 
-/** completed_at is the server's: set when a task becomes completed, cleared when it leaves that state. */
-export function completedAtChange(current: TaskResponse, newStatus: TaskColumnValues['status']): CompletedAtChange {
+/**
+ * completed_at is the server's: set when a task becomes completed, cleared when it leaves that
+ * state. A new task has no completedAt yet.
+ */
+export function completedAtChange(
+  currentCompletedAt: string | null,
+  newStatus: TaskColumnValues['status'],
+): CompletedAtChange {
   if (newStatus === undefined) {
     return 'keep';
   }
   if (newStatus === 'completed') {
-    return current.completedAt === null ? 'set' : 'keep';
+    return currentCompletedAt === null ? 'set' : 'keep';
   }
-  return current.completedAt === null ? 'keep' : 'clear';
+  return currentCompletedAt === null ? 'keep' : 'clear';
 }

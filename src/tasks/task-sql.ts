@@ -44,11 +44,16 @@ export function selectTask(userId: string, taskId: string): SqlStatement {
 }
 
 /** created_at, updated_at and version come from the column defaults. */
-export function insertTask(taskId: string, userId: string, values: TaskColumnValues & { title: string }): SqlStatement {
+export function insertTask(
+  taskId: string,
+  userId: string,
+  values: TaskColumnValues & { title: string },
+  completedAt: CompletedAtChange,
+): SqlStatement {
   const columns = Object.entries(values).filter(([, value]) => value !== undefined);
   const names = ['id', 'user_id', ...columns.map(([name]) => name)];
   const placeholders = names.map(() => '?');
-  if (values.status === 'completed') {
+  if (completedAt === 'set') {
     names.push('completed_at');
     placeholders.push('now()');
   }

@@ -170,7 +170,7 @@ export class TaskRepository extends EntityRepository<Task> {
   }
 
   // Single tasks are read and written with one statement each on the primary: no unit of work,
-  // no hydration, no BEGIN/COMMIT around a lone statement (docs/PERFORMANCE.md, findings 2 and 4).
+  // no hydration, no BEGIN/COMMIT around a lone statement (docs/PERFORMANCE.md, items 2 and 3).
   private async firstRow(statement: SqlStatement): Promise<TaskRow | undefined> {
     const [row] = await this.getEntityManager().execute<TaskRow[]>(statement.sql, statement.params);
     return row;
@@ -180,8 +180,13 @@ export class TaskRepository extends EntityRepository<Task> {
     return this.firstRow(selectTask(userId, taskId));
   }
 
-  async insertRow(taskId: string, userId: string, values: TaskColumnValues & { title: string }): Promise<TaskRow> {
-    return (await this.firstRow(insertTask(taskId, userId, values)))!;
+  async insertRow(
+    taskId: string,
+    userId: string,
+    values: TaskColumnValues & { title: string },
+    completedAt: CompletedAtChange,
+  ): Promise<TaskRow> {
+    return (await this.firstRow(insertTask(taskId, userId, values, completedAt)))!;
   }
 
   updateRow(
@@ -199,10 +204,7 @@ export class TaskRepository extends EntityRepository<Task> {
     return (await this.getEntityManager().execute<{ id: string }[]>(sql, params)).length > 0;
   }
 
-  /**
-   * One keyset page: `limit + 1` rows, so the caller knows whether another page follows.
-   * Every condition starts with user_id, so each sort walks its (user_id, key, id) index.
-   */
+  /** The page buildPageQuery describes, from a replica when there is one. */
   async findPage(
     userId: string,
     filters: TaskFilters,

@@ -39,8 +39,9 @@ export class TasksService {
   ) {}
 
   async create(userId: string, input: CreateTaskDto): Promise<TaskResponse> {
-    const values = await this.ownedColumnValues(userId, input);
-    return TaskResponse.fromRow(await this.tasks.insertRow(newId(), userId, { ...values, title: input.title }));
+    const values = { ...(await this.ownedColumnValues(userId, input)), title: input.title };
+    const row = await this.tasks.insertRow(newId(), userId, values, completedAtChange(null, values.status));
+    return TaskResponse.fromRow(row);
   }
 
   /** Another user's task answers exactly like a missing one. */
@@ -147,7 +148,7 @@ export class TasksService {
       if (Object.keys(values).length === 0) {
         return current;
       }
-      const updated = await this.tasks.updateRow(userId, taskId, current.version, values, completedAtChange(current, values.status));
+      const updated = await this.tasks.updateRow(userId, taskId, current.version, values, completedAtChange(current.completedAt, values.status));
       if (updated) {
         return TaskResponse.fromRow(updated);
       }
