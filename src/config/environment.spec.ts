@@ -17,6 +17,14 @@ describe('validateEnvironment', () => {
     expect(environment.MIGRATE_ON_START).toBe(true);
   });
 
+  it('accepts a database URL with credentials, port and query, and a list of CORS origins', () => {
+    const url = 'postgresql://app:s3cr%40t@db.internal:6432/tasktracker?sslmode=require';
+    const origins = 'https://app.example.com, http://localhost:5173';
+    const environment = validateEnvironment({ DATABASE_URL: url, CORS_ORIGINS: origins });
+    expect(environment.DATABASE_URL).toBe(url);
+    expect(environment.CORS_ORIGINS).toBe(origins);
+  });
+
   it('accepts a comma-separated list of replica URLs', () => {
     const urls = 'postgres://reader@replica-1:5432/tasktracker, postgresql://reader@replica-2/tasktracker?sslmode=require';
     expect(validateEnvironment({ DATABASE_REPLICA_URLS: urls }).DATABASE_REPLICA_URLS).toBe(urls);
@@ -27,6 +35,10 @@ describe('validateEnvironment', () => {
     ['DATABASE_URL', 'mysql://localhost/db'],
     ['DATABASE_REPLICA_URLS', 'postgres://replica/db,,postgres://other/db'],
     ['DATABASE_REPLICA_URLS', 'postgres://replica:5433'],
+    ['DATABASE_URL', 'postgres://host/db/extra'],
+    ['DATABASE_URL', 'postgres:///db'],
+    ['CORS_ORIGINS', 'https://app.example.com,ftp://files.example.com'],
+    ['CORS_ORIGINS', 'app.example.com'],
     ['BCRYPT_COST', '8'],
     ['SESSION_TTL', 'forever'],
     ['PORT', '70000'],

@@ -11,14 +11,12 @@ import {
   validateSync,
 } from 'class-validator';
 import { parseDuration, DURATION_PATTERN } from './duration.js';
+import { IsHttpOriginList, IsPostgresUrl, IsPostgresUrlList } from './url-settings.js';
 
 const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 const toInteger = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
-
-/** A postgres URL that can sit in a comma-separated list: no commas or spaces inside. */
-const LISTED_POSTGRES_URL = String.raw`postgres(ql)?:\/\/[^/,\s]+\/[^/?,\s]+(\?[^,\s]*)?`;
 
 /**
  * Every environment variable the API reads, with its default. Validated once at boot so a bad
@@ -42,9 +40,7 @@ export class Environment {
 
   /** Unset: an embedded PostgreSQL is started with its data under EMBEDDED_DATABASE_DIR. */
   @IsOptional()
-  @Matches(/^postgres(ql)?:\/\/[^/]+\/[^/?]+(\?.*)?$/, {
-    message: 'DATABASE_URL must look like postgres://user:password@host:5432/database',
-  })
+  @IsPostgresUrl('DATABASE_URL must look like postgres://user:password@host:5432/database')
   DATABASE_URL?: string;
 
   /**
@@ -52,9 +48,9 @@ export class Environment {
    * from one of them (they may lag a little); everything else stays on the primary.
    */
   @IsOptional()
-  @Matches(new RegExp(`^${LISTED_POSTGRES_URL}(,\\s*${LISTED_POSTGRES_URL})*$`), {
-    message: 'DATABASE_REPLICA_URLS must be a comma-separated list of postgres://user:password@host:5432/database URLs',
-  })
+  @IsPostgresUrlList(
+    'DATABASE_REPLICA_URLS must be a comma-separated list of postgres://user:password@host:5432/database URLs',
+  )
   DATABASE_REPLICA_URLS?: string;
 
   @Transform(toInteger)
@@ -125,9 +121,7 @@ export class Environment {
 
   /** Comma-separated origins allowed by CORS; empty (the default) allows none. */
   @IsOptional()
-  @Matches(/^https?:\/\/[^,\s]+(,\s*https?:\/\/[^,\s]+)*$/, {
-    message: 'CORS_ORIGINS must be a comma-separated list of http(s) origins',
-  })
+  @IsHttpOriginList('CORS_ORIGINS must be a comma-separated list of http(s) origins')
   CORS_ORIGINS?: string;
 }
 

@@ -1,8 +1,10 @@
-const IANA_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
+/** Area/Location/...: each part letters, digits, `_+-`, the first starting with a letter. */
+const looksLikeIanaName = (name: string) =>
+  /^[A-Za-z]/.test(name) && name.split('/').every((part) => /^[A-Za-z0-9_+-]+$/.test(part));
 
 /** An IANA zone name (Europe/Paris, UTC) that Node's ICU knows; offsets and abbreviations are not. */
 export function isKnownTimeZone(name: string): boolean {
-  if (!IANA_NAME.test(name)) {
+  if (!looksLikeIanaName(name)) {
     return false;
   }
   try {
