@@ -1,6 +1,9 @@
+import { MikroORM } from '@mikro-orm/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LightMyRequestResponse } from 'fastify';
 import { createHash } from 'node:crypto';
+import { SessionsService } from '../src/auth/sessions.service.js';
+import { User } from '../src/users/user.entity.js';
 import { login, registerAndLogin, type TestAccount } from './support/accounts.js';
 import { createTestApp, truncateAll } from './support/test-app.js';
 import { apiClient, expectProblem, sql, type Call } from './support/tasks-fixtures.js';
@@ -158,6 +161,16 @@ describe('sessions quota (MAX_SESSIONS_PER_USER)', () => {
     expect(await count('sessions', owner.id)).toBe(MAX_SESSIONS);
     const alive = (await Promise.all(tokens.map(works))).filter((status) => status === 200);
     expect(alive).toHaveLength(MAX_SESSIONS);
+  });
+
+  it(`holds when ${RACERS} sessions start at the same instant (bcrypt skipped, so the transactions truly overlap)`, async () => {
+    const owner = await registerAndLogin(app);
+    const user = await app.get(MikroORM).em.fork().findOneOrFail(User, owner.id);
+    const sessions = app.get(SessionsService);
+    const started = await Promise.all(Array.from({ length: RACERS }, () => sessions.start(user, 'racer')));
+    const kept = await sql<{ id: string }>(app, 'select id from sessions where user_id = ?', [owner.id]);
+    expect(kept).toHaveLength(MAX_SESSIONS);
+    expect(started.map(({ session }) => session.id)).toEqual(expect.arrayContaining(kept.map((row) => row.id)));
   });
 });
 
