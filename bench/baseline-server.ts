@@ -10,7 +10,7 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { LAST_USED_REFRESH_SECONDS } from '../src/auth/session.repository.js';
-import { decodeCursor, encodeCursor, listFingerprint } from '../src/tasks/task-cursor.js';
+import { decodeCursor, encodeCursor, listFingerprint } from '../src/common/keyset-cursor.js';
 import { sortSpec, TASK_SORTS, type TaskSort } from '../src/tasks/task-sort.js';
 import { insertTask, selectTask, updateTask, type SqlStatement, type TaskColumnValues } from '../src/tasks/task-sql.js';
 import { buildPageQuery } from '../src/tasks/task.repository.js';
@@ -26,6 +26,7 @@ const pool = new pg.Pool({
   statement_timeout: 15_000,
 });
 const IDLE_TIMEOUT_SECONDS = 30 * 60; // SESSION_IDLE_TIMEOUT's default, as the app runs with it
+const MAX_TASKS_PER_USER = 10_000; // the app's default quota
 
 const query = async <T extends pg.QueryResultRow>(sql: string, params: unknown[]) =>
   (await pool.query<T>(sql, params)).rows;
@@ -138,7 +139,8 @@ app.post('/api/v1/tasks', async (request, reply) => {
   if (typeof input?.title !== 'string') throw new HttpError(400, 'title is required');
   const values = await columnValues(userId, input);
   const completedAt = values.status === 'completed' ? 'set' : 'keep';
-  const task = await firstRow(insertTask(uuidv7(), userId, { ...values, title: values.title! }, completedAt));
+  const task = await firstRow(insertTask(uuidv7(), userId, { ...values, title: values.title! }, completedAt, MAX_TASKS_PER_USER));
+  if (!task) throw new HttpError(403, 'quota exceeded');
   void reply.status(201).header('Location', `/api/v1/tasks/${task.id}`);
   return sendTask(reply, task);
 });

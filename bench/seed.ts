@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { generateSessionToken, hashSessionToken } from '../src/auth/session-token.js';
-import { encodeCursor, listFingerprint } from '../src/tasks/task-cursor.js';
+import { encodeCursor, listFingerprint } from '../src/common/keyset-cursor.js';
 import { hashPassword } from '../src/users/password.js';
 
 export interface SeedSize {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { decodeCursor, listFingerprint } from '../src/tasks/task-cursor.js';
+import { decodeCursor, listFingerprint } from '../src/common/keyset-cursor.js';
 import { sortSpec } from '../src/tasks/task-sort.js';
 import { buildPageQuery } from '../src/tasks/task.repository.js';
 import { send, type RequestStream } from './requests.js';

@@ -33,7 +33,7 @@ export async function verifyEquivalence(
   }
   const firstPage = (await send(api, streams.firstPage(0))).body as { nextCursor: string };
   if (firstPage.nextCursor !== fixture.page2Cursor) {
-    throw new Error('the cursor built from SQL (bench/seed.ts) is not the one the API issues: task-cursor.ts changed?');
+    throw new Error('the cursor built from SQL (bench/seed.ts) is not the one the API issues: src/common/keyset-cursor.ts changed?');
   }
   checks.push('cursor built from SQL = nextCursor the API issues');
 

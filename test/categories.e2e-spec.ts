@@ -86,11 +86,13 @@ describe('POST /categories', () => {
     expect((await call(second, 'POST', '/categories', { payload: { name: 'shared name' } })).statusCode).toBe(201);
   });
 
-  it('allows 1,000 categories per user and answers 409 past that', async () => {
+  it('allows 1,000 categories per user by default and answers 403 quota-exceeded past that', async () => {
     const owner = await registerAndLogin(app);
     await sql(app, `insert into categories (name, user_id) select 'bulk ' || n, ? from generate_series(1, 999) as n`, [owner.id]);
     expect((await call(owner, 'POST', '/categories', { payload: { name: 'The thousandth' } })).statusCode).toBe(201);
-    expectProblem(await call(owner, 'POST', '/categories', { payload: { name: 'One too many' } }), 409);
+    const refused = await call(owner, 'POST', '/categories', { payload: { name: 'One too many' } });
+    expectProblem(refused, 403);
+    expect(refused.json()).toMatchObject({ type: 'urn:tasktracker:problem:quota-exceeded', detail: expect.stringContaining('1,000 categories') });
     const [{ count }] = await sql<{ count: number }>(app, 'select count(*)::int as count from categories where user_id = ?', [owner.id]);
     expect(count).toBe(1000);
     // The limit is per user.

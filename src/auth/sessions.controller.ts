@@ -1,10 +1,11 @@
-import { Controller, Delete, Get, HttpCode } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/errors/problem.schema.js';
 import { UuidParam } from '../common/uuid-param.decorator.js';
 import { BEARER_SCHEME } from '../openapi.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 import { CurrentUser } from './current-user.decorator.js';
+import { DEFAULT_SESSIONS_PAGE_SIZE, ListSessionsQuery } from './dto/list-sessions.query.js';
 import { SessionListResponse, SessionResponse } from './dto/session-response.dto.js';
 import { SessionsService } from './sessions.service.js';
 
@@ -17,10 +18,10 @@ export class SessionsController {
   @Get()
   @ApiOperation({ summary: "The caller's live sessions" })
   @ApiOkResponse({ type: SessionListResponse })
-  @ApiProblems(401)
-  async list(@CurrentUser() caller: AuthenticatedUser): Promise<SessionListResponse> {
-    const sessions = await this.sessions.listLive(caller.userId);
-    return { items: sessions.map((session) => SessionResponse.from(session, caller.sessionId)) };
+  @ApiProblems(400, 401)
+  async list(@CurrentUser() caller: AuthenticatedUser, @Query() query: ListSessionsQuery): Promise<SessionListResponse> {
+    const page = await this.sessions.listLive(caller.userId, query.limit ?? DEFAULT_SESSIONS_PAGE_SIZE, query.cursor);
+    return { items: page.items.map((row) => SessionResponse.fromRow(row, caller.sessionId)), nextCursor: page.nextCursor };
   }
 
   @Delete(':id')

@@ -3,21 +3,31 @@ import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { Environment } from '../config/environment.js';
 import { parseDuration } from '../config/duration.js';
+import { validationProblem } from '../common/errors/api-problem.exception.js';
+import { decodeCursor, encodeCursor, isCursorTimestamp, listFingerprint } from '../common/keyset-cursor.js';
 import type { User } from '../users/user.entity.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { Session } from './session.entity.js';
-import { SessionRepository } from './session.repository.js';
+import { SessionRepository, type SessionRow } from './session.repository.js';
 import { generateSessionToken, hashSessionToken } from './session-token.js';
 
 const PURGE_INTERVAL_MS = 10 * 60_000;
 const USER_AGENT_MAX_LENGTH = 255;
+/** Sessions lists have no filters or sorts: one fingerprint for every cursor they issue. */
+const SESSIONS_LIST = listFingerprint({ list: 'sessions', sort: '-createdAt' });
+
+export interface SessionPage {
+  items: SessionRow[];
+  nextCursor: string | null;
+}
 
 @Injectable()
 export class SessionsService {
   private readonly logger = new Logger(SessionsService.name);
   private readonly ttlMs: number;
   private readonly idleTimeoutSeconds: number;
+  private readonly maxSessions: number;
 
   constructor(
     private readonly em: EntityManager,
@@ -27,14 +37,23 @@ export class SessionsService {
   ) {
     this.ttlMs = parseDuration(environment.SESSION_TTL);
     this.idleTimeoutSeconds = Math.floor(parseDuration(environment.SESSION_IDLE_TIMEOUT) / 1000);
+    this.maxSessions = environment.MAX_SESSIONS_PER_USER;
   }
 
-  /** Starts a session; the returned token is the only copy there will ever be. */
+  /**
+   * Starts a session; the returned token is the only copy there will ever be. Past
+   * MAX_SESSIONS_PER_USER live sessions the oldest (by creation) are revoked, in the same
+   * transaction, serialised per user by locking the owner's row (as task and category creation do).
+   */
   async start(user: User, userAgent: string | undefined): Promise<{ token: string; session: Session }> {
     const token = generateSessionToken();
     const session = new Session(user, hashSessionToken(token), new Date(Date.now() + this.ttlMs));
     session.userAgent = userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null;
-    await this.em.persist(session).flush();
+    await this.em.transactional(async (em) => {
+      await em.execute('select 1 from users where id = ? for no key update', [user.id]);
+      await em.persist(session).flush();
+      await em.getRepository(Session).revokeAllButNewest(user.id, session.id, this.maxSessions - 1, this.idleTimeoutSeconds);
+    });
     return { token, session };
   }
 
@@ -50,12 +69,19 @@ export class SessionsService {
     return { userId: live.userId, sessionId: live.sessionId };
   }
 
-  async listLive(userId: string): Promise<Session[]> {
-    const idleCutoff = new Date(Date.now() - this.idleTimeoutSeconds * 1000);
-    return this.sessions.find(
-      { user: userId, expiresAt: { $gt: new Date() }, lastUsedAt: { $gt: idleCutoff } },
-      { orderBy: { createdAt: 'desc' } },
-    );
+  /** The user's live sessions, newest first, one keyset page at a time (like the tasks list). */
+  async listLive(userId: string, limit: number, cursor?: string): Promise<SessionPage> {
+    const after = cursor ? decodeCursor(cursor, SESSIONS_LIST) : undefined;
+    if (after && (after.value === null || !isCursorTimestamp(after.value))) {
+      throw validationProblem([{ field: 'cursor', message: 'cursor is not a cursor this API issued' }]);
+    }
+    const rows = await this.sessions.findLivePage(userId, this.idleTimeoutSeconds, after, limit);
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return {
+      items,
+      nextCursor: rows.length > limit && last ? encodeCursor(SESSIONS_LIST, { value: last.cursor_value, id: last.id }) : null,
+    };
   }
 
   /** Another user's session id answers exactly like a missing one. */

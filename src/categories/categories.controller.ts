@@ -19,7 +19,7 @@ export class CategoriesController {
   @Post()
   @ApiOperation({ summary: 'Create a category (at most 1,000 per user)' })
   @ApiCreatedResponse({ type: CategoryResponse })
-  @ApiProblems(400, 401, 409, 413, 415)
+  @ApiProblems(400, 401, 403, 409, 413, 415)
   async create(@CurrentUser() caller: AuthenticatedUser, @Body() body: CreateCategoryDto): Promise<CategoryResponse> {
     return CategoryResponse.from(await this.categories.create(caller.userId, body));
   }

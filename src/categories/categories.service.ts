@@ -1,15 +1,14 @@
 import { EntityManager, raw } from '@mikro-orm/postgresql';
-import { Injectable, NotFoundException } from '@nestjs/common';
-import { ApiProblemException } from '../common/errors/api-problem.exception.js';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { definedOnly } from '../common/defined-only.js';
+import { quotaExceeded } from '../common/errors/quota-exceeded.js';
 import { conflictFromUniqueViolation } from '../common/errors/unique-violation.js';
+import { Environment } from '../config/environment.js';
 import { User } from '../users/user.entity.js';
 import { Category } from './category.entity.js';
 import { CategoryRepository, type CategoryWithTaskCount } from './category.repository.js';
 import type { CreateCategoryDto } from './dto/create-category.dto.js';
 import type { UpdateCategoryDto } from './dto/update-category.dto.js';
-
-export const MAX_CATEGORIES_PER_USER = 1_000;
 
 const NAME_CONFLICT = {
   categories_user_name_lower_unique: { field: 'name', detail: 'A category with this name already exists.' },
@@ -20,16 +19,18 @@ export class CategoriesService {
   constructor(
     private readonly em: EntityManager,
     private readonly categories: CategoryRepository,
+    @Inject(Environment) private readonly environment: Environment,
   ) {}
 
   async create(userId: string, input: CreateCategoryDto): Promise<CategoryWithTaskCount> {
+    const limit = this.environment.MAX_CATEGORIES_PER_USER;
     const category = await this.em.transactional(async (em) => {
-      // Serialises one user's creations so the per-user limit holds under concurrency.
-      await em.execute('select 1 from users where id = ? for update', [userId]);
-      if ((await em.count(Category, { user: userId })) >= MAX_CATEGORIES_PER_USER) {
-        throw new ApiProblemException(409, `A user can have at most ${MAX_CATEGORIES_PER_USER} categories.`, {
-          type: 'limit-reached',
-        });
+      // Locking the owner's row serialises one user's creations (tasks and logins take the same
+      // lock), so the count below cannot be raced past the quota. Creating categories is rare
+      // enough for a count; tasks keep a counter instead (TaskRepository.insertRow).
+      await em.execute('select 1 from users where id = ? for no key update', [userId]);
+      if ((await em.count(Category, { user: userId })) >= limit) {
+        throw quotaExceeded(limit, 'categories');
       }
       const created = new Category(em.getReference(User, userId), input.name, input.color);
       em.persist(created);

@@ -9,6 +9,7 @@ describe('validateEnvironment', () => {
     expect(environment.BCRYPT_COST).toBe(12);
     expect(environment.SESSION_TTL).toBe('12h');
     expect(environment.DATABASE_URL).toBeUndefined();
+    expect([environment.MAX_TASKS_PER_USER, environment.MAX_CATEGORIES_PER_USER, environment.MAX_SESSIONS_PER_USER]).toEqual([10_000, 1_000, 20]);
   });
 
   it('converts numbers and booleans from strings', () => {
@@ -43,6 +44,8 @@ describe('validateEnvironment', () => {
     ['SESSION_TTL', 'forever'],
     ['PORT', '70000'],
     ['MIGRATE_ON_START', 'maybe'],
+    ['MAX_TASKS_PER_USER', '0'],
+    ['MAX_SESSIONS_PER_USER', 'twenty'],
   ])('names %s when its value %p is invalid', (variable, value) => {
     expect(() => validateEnvironment({ [variable]: value })).toThrow(new RegExp(`^[\\s\\S]*${variable}:`));
   });

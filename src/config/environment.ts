@@ -114,6 +114,26 @@ export class Environment {
   @Max(1_000_000)
   RATE_LIMIT_PER_MINUTE = 600;
 
+  /** Per-user quotas: a create past one answers 403 `quota-exceeded` and writes nothing. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  MAX_TASKS_PER_USER = 10_000;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MAX_CATEGORIES_PER_USER = 1_000;
+
+  /** A login past this many live sessions revokes the user's oldest (by creation). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  MAX_SESSIONS_PER_USER = 20;
+
   /** Unset: rate-limit counters live in this process. Set: shared by every instance. */
   @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must look like redis://host:6379' })

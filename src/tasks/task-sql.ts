@@ -43,12 +43,20 @@ export function selectTask(userId: string, taskId: string): SqlStatement {
   return { sql: `select ${TASK_COLUMNS} from tasks where id = ? and user_id = ?`, params: [taskId, userId] };
 }
 
-/** created_at, updated_at and version come from the column defaults. */
+/**
+ * Inserts the task only while its owner has fewer than `maxTasks` (the task quota): no row back
+ * means the quota is reached and nothing was written. users.task_count is kept by triggers on
+ * tasks; locking the owner's row makes concurrent inserts of one user wait for each other, and
+ * PostgreSQL re-checks `task_count < ?` on the row as the previous insert committed it, so the
+ * quota holds under concurrency in this one statement. created_at, updated_at and version come
+ * from the column defaults.
+ */
 export function insertTask(
   taskId: string,
   userId: string,
   values: TaskColumnValues & { title: string },
   completedAt: CompletedAtChange,
+  maxTasks: number,
 ): SqlStatement {
   const columns = Object.entries(values).filter(([, value]) => value !== undefined);
   const names = ['id', 'user_id', ...columns.map(([name]) => name)];
@@ -58,8 +66,9 @@ export function insertTask(
     placeholders.push('now()');
   }
   return {
-    sql: `insert into tasks (${names.join(', ')}) values (${placeholders.join(', ')}) returning ${TASK_COLUMNS}`,
-    params: [taskId, userId, ...columns.map(([, value]) => value)],
+    sql: `with owner as (select id from users where id = ? and task_count < ? for no key update)
+          insert into tasks (${names.join(', ')}) select ${placeholders.join(', ')} from owner returning ${TASK_COLUMNS}`,
+    params: [userId, maxTasks, taskId, userId, ...columns.map(([, value]) => value)],
   };
 }
 

@@ -8,6 +8,7 @@ import {
   ManyToOne,
   PrimaryKey,
   Property,
+  Trigger,
 } from '@mikro-orm/decorators/legacy';
 import { Category } from '../categories/category.entity.js';
 import { newId, UUID_PRIMARY_KEY } from '../database/uuid-primary-key.js';
@@ -16,11 +17,34 @@ import { TaskRepository } from './task.repository.js';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from './task-enums.js';
 
 /**
+ * Keeps users.task_count equal to the user's number of tasks, for the task quota
+ * (TaskRepository.insertRow): one UPDATE per statement and owner however many rows the statement
+ * inserts or deletes (bulk SQL and FK cascades included). Tasks never change owner.
+ */
+const taskCountTrigger = (name: string, event: 'insert' | 'delete', sign: '+' | '-') => ({
+  name,
+  timing: 'after' as const,
+  events: [event],
+  forEach: 'statement' as const,
+  expression: `create or replace function "tasks_${name}_fn"() returns trigger as $$ begin
+  update "users" u set "task_count" = u."task_count" ${sign} changed.count
+    from (select "user_id", count(*)::int as count from changed_tasks group by "user_id") changed
+   where u."id" = changed."user_id";
+  return null;
+end; $$ language plpgsql;
+create trigger "${name}" after ${event} on "tasks"
+  referencing ${event === 'insert' ? 'new' : 'old'} table as changed_tasks
+  for each statement execute function "tasks_${name}_fn"()`,
+});
+
+/**
  * Indexes follow the list query: the owner first (equality), then the sort key, then `id` as the
  * tie-breaker that makes keyset pagination total. `priority_rank` lets priority sort by rank
  * (high > medium > low) on a plain index instead of an alphabetical one.
  */
 @Entity({ tableName: 'tasks', repository: () => TaskRepository })
+@Trigger(taskCountTrigger('task_count_up', 'insert', '+'))
+@Trigger(taskCountTrigger('task_count_down', 'delete', '-'))
 @Index({ name: 'tasks_user_created_at_idx', properties: ['user', 'createdAt', 'id'] })
 @Index({ name: 'tasks_user_updated_at_idx', properties: ['user', 'updatedAt', 'id'] })
 @Index({ name: 'tasks_user_due_date_idx', properties: ['user', 'dueDate', 'id'] })

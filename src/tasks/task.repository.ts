@@ -1,8 +1,8 @@
 import { EntityRepository } from '@mikro-orm/postgresql';
 import { validationProblem } from '../common/errors/api-problem.exception.js';
+import { cursorTimestampSql, isCursorTimestamp, type CursorPosition } from '../common/keyset-cursor.js';
 import type { TaskRow } from './dto/task-response.dto.js';
 import type { TaskPriority, TaskStatus } from './task-enums.js';
-import type { CursorPosition } from './task-cursor.js';
 import type { SortSpec } from './task-sort.js';
 import type { Task } from './task.entity.js';
 import {
@@ -40,22 +40,12 @@ export interface TaskStatsRow {
   completed_last_7_days: number;
 }
 
-/** The sort key as lossless text: microsecond UTC for timestamps, so the cursor compares exactly. */
+/** The sort key as lossless text, so the cursor compares exactly. */
 const cursorText = (sort: SortSpec) =>
-  sort.castTo === 'timestamptz'
-    ? `to_char(${sort.column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
-    : `${sort.column}::text`;
+  sort.castTo === 'timestamptz' ? cursorTimestampSql(sort.column) : `${sort.column}::text`;
 
 const CURSOR_VALUE_IS_VALID: Record<SortSpec['castTo'], (value: string) => boolean> = {
-  // The exact shape the list query writes, and a real instant (a forged 2024-13-45 is not).
-  timestamptz: (value) => {
-    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value)) {
-      return false;
-    }
-    const instant = new Date(value.replace(/\d{3}Z$/, 'Z'));
-    // Year 0000 parses in JavaScript but not in PostgreSQL.
-    return instant.getUTCFullYear() >= 1 && instant.toISOString().slice(0, 23) === value.slice(0, 23);
-  },
+  timestamptz: isCursorTimestamp,
   smallint: (value) => /^[1-3]$/.test(value),
   // A title: 1 to 200 characters, counted as code points like the title's own limit.
   text: (value) => value.length > 0 && [...value].length <= 200,
@@ -180,13 +170,15 @@ export class TaskRepository extends EntityRepository<Task> {
     return this.firstRow(selectTask(userId, taskId));
   }
 
-  async insertRow(
+  /** The new row, or undefined when the owner already has `maxTasks` tasks (nothing written). */
+  insertRow(
     taskId: string,
     userId: string,
     values: TaskColumnValues & { title: string },
     completedAt: CompletedAtChange,
-  ): Promise<TaskRow> {
-    return (await this.firstRow(insertTask(taskId, userId, values, completedAt)))!;
+    maxTasks: number,
+  ): Promise<TaskRow | undefined> {
+    return this.firstRow(insertTask(taskId, userId, values, completedAt, maxTasks));
   }
 
   updateRow(

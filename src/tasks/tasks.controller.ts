@@ -45,7 +45,7 @@ export class TasksController {
   @Post()
   @ApiOperation({ summary: 'Create a task' })
   @ApiCreatedResponse({ type: TaskResponse, headers: { ...ETAG_HEADER, Location: { description: 'URL of the new task', schema: { type: 'string' } } } })
-  @ApiProblems(400, 401, 413, 415)
+  @ApiProblems(400, 401, 403, 413, 415)
   async create(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: CreateTaskDto,

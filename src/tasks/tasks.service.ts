@@ -1,13 +1,15 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { CategoriesService } from '../categories/categories.service.js';
 import { ApiProblemException, validationProblem } from '../common/errors/api-problem.exception.js';
+import { quotaExceeded } from '../common/errors/quota-exceeded.js';
+import { Environment } from '../config/environment.js';
 import { newId } from '../database/uuid-primary-key.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
 import { DEFAULT_PAGE_SIZE, type ListTasksQuery } from './dto/list-tasks.query.js';
 import { TaskResponse, type TaskStatsResponse } from './dto/task-response.dto.js';
 import type { UpdateTaskDto } from './dto/update-task.dto.js';
 import { changedColumns, columnValuesFrom, completedAtChange } from './task-changes.js';
-import { decodeCursor, encodeCursor, listFingerprint } from './task-cursor.js';
+import { decodeCursor, encodeCursor, listFingerprint } from '../common/keyset-cursor.js';
 import { ifMatchSatisfied, taskEtag } from './task-etag.js';
 import { sortSpec } from './task-sort.js';
 import type { TaskColumnValues } from './task-sql.js';
@@ -36,11 +38,16 @@ export class TasksService {
   constructor(
     private readonly tasks: TaskRepository,
     private readonly categories: CategoriesService,
+    @Inject(Environment) private readonly environment: Environment,
   ) {}
 
   async create(userId: string, input: CreateTaskDto): Promise<TaskResponse> {
     const values = { ...(await this.ownedColumnValues(userId, input)), title: input.title };
-    const row = await this.tasks.insertRow(newId(), userId, values, completedAtChange(null, values.status));
+    const limit = this.environment.MAX_TASKS_PER_USER;
+    const row = await this.tasks.insertRow(newId(), userId, values, completedAtChange(null, values.status), limit);
+    if (!row) {
+      throw quotaExceeded(limit, 'tasks');
+    }
     return TaskResponse.fromRow(row);
   }
 

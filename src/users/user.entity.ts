@@ -25,7 +25,7 @@ import { UserRepository } from './user.repository.js';
 export class User {
   [EntityRepositoryType]?: UserRepository;
 
-  [OptionalProps]?: 'isActive' | 'emailVerified' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'isActive' | 'emailVerified' | 'createdAt' | 'updatedAt' | 'taskCount';
 
   @PrimaryKey(UUID_PRIMARY_KEY)
   id: string = newId();
@@ -59,6 +59,13 @@ export class User {
     onUpdate: () => new Date(),
   })
   updatedAt: Date = new Date();
+
+  /**
+   * How many tasks the user has, kept by statement triggers on `tasks` (never written by the app),
+   * so the task quota is checked without counting rows. Lazy: no entity load reads or writes it.
+   */
+  @Property({ type: 'integer', default: 0, lazy: true, hidden: true })
+  taskCount?: number;
 
   @OneToMany({ entity: () => Task, mappedBy: 'user', hidden: true })
   tasks = new Collection<Rel<Task>>(this);

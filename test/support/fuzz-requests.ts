@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { encodeCursor, listFingerprint } from '../../src/tasks/task-cursor.js';
+import { encodeCursor, listFingerprint } from '../../src/common/keyset-cursor.js';
 import type { OpenApiParameter, Operation, Schema } from './openapi-contract.js';
 import { resourceOf } from './openapi-contract.js';
 import { dateTime, hugeString, INVALID_DATES, marker, Marker, nastyString, validObject, validValue, wrongTypeValue, type MarkerKind } from './fuzz-values.js';

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { Session } from '../session.entity.js';
+import type { SessionRow } from '../session.repository.js';
 
 export class SessionResponse {
   @ApiProperty({ format: 'uuid' })
@@ -20,19 +20,23 @@ export class SessionResponse {
   @ApiProperty({ description: 'This is the session of the token making the request' })
   current: boolean;
 
-  static from(session: Session, currentSessionId: string): SessionResponse {
+  static fromRow(row: SessionRow, currentSessionId: string): SessionResponse {
     return {
-      id: session.id,
-      createdAt: session.createdAt.toISOString(),
-      lastUsedAt: session.lastUsedAt.toISOString(),
-      expiresAt: session.expiresAt.toISOString(),
-      userAgent: session.userAgent,
-      current: session.id === currentSessionId,
+      id: row.id,
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+      expiresAt: row.expires_at,
+      userAgent: row.user_agent,
+      current: row.id === currentSessionId,
     };
   }
 }
 
+/** One page, newest first; the same shape as the tasks list. */
 export class SessionListResponse {
   @ApiProperty({ type: [SessionResponse] })
   items: SessionResponse[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page' })
+  nextCursor: string | null;
 }

@@ -32,6 +32,7 @@ export class ProblemSchema {
 const WHEN: Record<number, string> = {
   400: 'Invalid input; `errors` names each field',
   401: 'Missing, invalid, expired or revoked bearer token',
+  403: 'Per-user quota reached (type `quota-exceeded`); nothing was written',
   404: 'No such resource among the caller\'s own',
   409: 'Conflicts with existing data',
   412: 'If-Match does not match the current ETag',

@@ -18,6 +18,23 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const invalidCursor = (message: string) => validationProblem([{ field: 'cursor', message }]);
 
+/**
+ * A timestamptz sort key as lossless text: microsecond UTC, so the cursor compares exactly. The
+ * SQL that writes it and the check that a client sent back that shape are kept together here.
+ */
+export const cursorTimestampSql = (column: string) =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** The exact shape cursorTimestampSql writes, and a real instant (a forged 2024-13-45 is not). */
+export function isCursorTimestamp(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value)) {
+    return false;
+  }
+  const instant = new Date(value.replace(/\d{3}Z$/, 'Z'));
+  // Year 0000 parses in JavaScript but not in PostgreSQL.
+  return instant.getUTCFullYear() >= 1 && instant.toISOString().slice(0, 23) === value.slice(0, 23);
+}
+
 /** A stable fingerprint of everything that decides the order and membership of a list. */
 export function listFingerprint(listShape: Record<string, unknown>): string {
   return createHash('sha256').update(JSON.stringify(listShape)).digest('base64url').slice(0, 16);
