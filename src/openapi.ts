@@ -1,50 +1,82 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { PROBLEM_CONTENT_TYPE } from './common/errors/problem.js';
-import { ProblemSchema } from './common/errors/problem.schema.js';
+import { ProblemSchema, problemResponse } from './common/errors/problem.schema.js';
 
 export const BEARER_SCHEME = 'bearer';
 
+/** Every tag an operation uses, described once (clients and Swagger UI group operations by them). */
+const TAGS: Record<string, string> = {
+  auth: 'Accounts, login and the bearer sessions it starts',
+  users: "The caller's own account",
+  categories: "The caller's task categories",
+  tasks: "The caller's tasks: filters, keyset pagination, stats and conditional writes",
+  health: 'Liveness and readiness probes for load balancers and orchestrators',
+};
+
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
-  const config = new DocumentBuilder()
+  const builder = new DocumentBuilder()
     .setTitle('TaskTracker API')
     .setDescription(
       'Multi-user task tracker. Register, log in, then press "Authorize" and paste the accessToken. ' +
         'Every error is RFC 9457 application/problem+json.',
     )
     .setVersion('1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'accessToken from POST /api/v1/auth/login' }, BEARER_SCHEME)
-    .build();
-  return withSharedResponses(SwaggerModule.createDocument(app, config, { extraModels: [ProblemSchema] }));
+    .setLicense('UNLICENSED: proprietary', 'https://spdx.org/licenses/')
+    // Relative: the document is served by the API it describes, wherever that is deployed.
+    .addServer('/', 'The host serving this document')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'accessToken from POST /api/v1/auth/login' }, BEARER_SCHEME);
+  for (const [name, description] of Object.entries(TAGS)) {
+    builder.addTag(name, description);
+  }
+  const document = SwaggerModule.createDocument(app, builder.build(), {
+    extraModels: [ProblemSchema],
+    // `tasksList`, `authLogin`: stable names for generated clients, free of the URI version.
+    operationIdFactory: (controllerKey, methodKey) =>
+      `${lowerFirst(controllerKey.replace(/Controller$/, ''))}${methodKey.charAt(0).toUpperCase()}${methodKey.slice(1)}`,
+  });
+  return withSharedResponses(document);
 }
 
-const problemResponse = (description: string) => ({
-  description,
-  content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemSchema' } } },
-});
+const lowerFirst = (text: string) => `${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+
+type OperationObject = NonNullable<OpenAPIObject['paths'][string]['get']>;
+
+/** Methods Fastify reads a body for (GET and HEAD bodies are ignored): 413 and 415 can come from any of them. */
+const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 
 /**
- * Answers every route can give, documented once here rather than on each handler: 429 from the
- * rate limit (all but health probes), 414 for over-long path parameters (the router refuses
- * them), 413 and 415 wherever a body is read.
+ * Answers that come from the shared machinery rather than a handler, documented here once for
+ * every operation they apply to, so a new route cannot forget them:
+ * - 401 from the global bearer guard on every operation with a security requirement; operations
+ *   without one say so explicitly (`security: []`);
+ * - 400 from the global validation pipe wherever a parameter or body is read;
+ * - 413 and 415 from Fastify's body parsing on every method that carries a body;
+ * - 414 from the router for over-long path parameters;
+ * - 429 from the global rate limit (all but the health probes);
+ * - 503 with Retry-After when the database is down or its pool exhausted (everything under /api).
  */
 function withSharedResponses(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
-    for (const operation of Object.values(item) as Array<OpenAPIObject['paths'][string]['get'] & object>) {
-      if (!path.startsWith('/health/')) {
-        operation.responses['429'] ??= problemResponse('Too many requests; see Retry-After');
+    const isProbe = path.startsWith('/health/');
+    for (const [method, operation] of Object.entries(item) as Array<[string, OperationObject]>) {
+      const shared: number[] = [];
+      operation.security ??= [];
+      if (operation.security.length > 0) shared.push(401);
+      if ((operation.parameters ?? []).length > 0 || operation.requestBody) shared.push(400);
+      if (BODY_METHODS.has(method)) shared.push(413, 415);
+      if (path.includes('{')) shared.push(414);
+      if (!isProbe) shared.push(429, 503);
+      for (const status of shared) {
+        operation.responses[String(status)] ??= problemResponse(status);
       }
-      if (path.includes('{')) {
-        operation.responses['414'] ??= problemResponse('A path parameter is longer than 100 characters');
-      }
-      if (operation.requestBody) {
-        operation.responses['413'] ??= problemResponse('Body larger than 100 KiB');
-        operation.responses['415'] ??= problemResponse('Content type is not application/json');
-      }
+      operation.responses = sortedByStatus(operation.responses);
     }
   }
   return document;
 }
+
+const sortedByStatus = (responses: OperationObject['responses']) =>
+  Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
 
 /** Swagger UI at /docs, the document at /docs-json. */
 export function setUpOpenApi(app: NestFastifyApplication): void {

@@ -11,9 +11,9 @@ import { createTestApp, truncateAll } from './support/test-app.js';
  * script fragments, broken JSON, wrong content types), fuzzed query strings, path ids, conditional
  * headers and credentials, sent with real users' tokens and, often, real ids.
  *
- * Each answer must (a) not be a 5xx, (b) have a status the operation documents, or a generic one
- * (see genericStatuses: 413/415 from body parsing, 429 from the rate limit, 401 on protected
- * routes), with a body valid against the documented schema for that status and media type
+ * Each answer must (a) not be a 5xx, (b) have a status the operation documents (shared ones such
+ * as 401, 413/415 and 429 included: src/openapi.ts lists them), with a body valid against the
+ * documented schema for that status and media type
  * (undocumented fields fail), and refuse what must be refused; (c) the data stays consistent.
  *
  * Replay: FUZZ_SEED=<seed printed in the test name and failure> npm test -- test/fuzz

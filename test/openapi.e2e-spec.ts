@@ -1,10 +1,24 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { buildOpenApiDocumentOffline } from '../src/app.setup.js';
 import { createTestApp } from './support/test-app.js';
+
+interface DocumentedOperation {
+  operationId?: string;
+  summary?: string;
+  description?: string;
+  tags?: string[];
+  security?: unknown[];
+  requestBody?: unknown;
+  responses: Record<string, { content?: Record<string, { schema?: unknown }>; headers?: Record<string, unknown> }>;
+  parameters?: Array<{ name: string; in: string; style?: string; explode?: boolean; schema: Record<string, unknown> }>;
+}
 
 let app: NestFastifyApplication;
 let document: {
-  paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown>; parameters?: unknown[] }>>;
+  servers?: Array<{ url: string }>;
+  tags?: Array<{ name: string; description?: string }>;
+  paths: Record<string, Record<string, DocumentedOperation>>;
   components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
 };
 
@@ -65,7 +79,8 @@ describe('the OpenAPI document', () => {
     expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     for (const { key, operation } of operations()) {
       if (PUBLIC_OPERATIONS.has(key)) {
-        expect([key, operation.security ?? []]).toEqual([key, []]);
+        // Said explicitly: a generator (and Redocly's security-defined) reads no requirement as "unknown".
+        expect([key, operation.security]).toEqual([key, []]);
       } else {
         expect([key, operation.security]).toEqual([key, [{ bearer: [] }]]);
         expect([key, Object.keys(operation.responses)]).toEqual([key, expect.arrayContaining(['401'])]);
@@ -94,5 +109,76 @@ describe('the OpenAPI document', () => {
     expect(schema.properties.categoryId).toMatchObject({ format: 'uuid' });
     const list = document.paths['/api/v1/tasks'].get.parameters as Array<{ name: string; schema: Record<string, unknown> }>;
     expect(list.find((p) => p.name === 'limit')?.schema).toMatchObject({ minimum: 1, maximum: 100 });
+  });
+});
+
+/** The contract generated clients are built from (issue 10 §11); `npm run openapi:lint` lints the same document. */
+describe('a contract clients can generate from', () => {
+  const PROBLEM_REF = { $ref: '#/components/schemas/ProblemSchema' };
+  const statusesOf = (operation: DocumentedOperation) => Object.keys(operation.responses);
+
+  it('is the document the offline generator writes for the linters (no database, no server)', async () => {
+    expect(JSON.parse(JSON.stringify(await buildOpenApiDocumentOffline()))).toEqual(document);
+  });
+
+  it('names a server and describes every tag the operations use', () => {
+    expect(document.servers).toEqual([{ url: '/', description: expect.any(String) }]);
+    const described = new Map((document.tags ?? []).map((tag) => [tag.name, tag.description]));
+    for (const { key, operation } of operations()) {
+      expect([key, operation.tags]).toEqual([key, [expect.any(String)]]);
+      expect([key, described.get(operation.tags![0])]).toEqual([key, expect.stringMatching(/\w/)]);
+    }
+  });
+
+  it('gives every operation a summary, a description and a unique camelCase operationId', () => {
+    const ids = operations().map(({ key, operation }) => {
+      expect([key, operation.summary, operation.description]).toEqual([key, expect.stringMatching(/\w/), expect.stringMatching(/\w{3}.* .*\w/)]);
+      expect([key, operation.operationId]).toEqual([key, expect.stringMatching(/^[a-z][A-Za-z]+$/)]);
+      return operation.operationId;
+    });
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(document.paths['/api/v1/tasks'].get.operationId).toBe('tasksList');
+  });
+
+  it('documents every status the shared machinery can answer, as problem+json', () => {
+    for (const { key, operation } of operations()) {
+      const [method, path] = key.split(' ');
+      const expected = [
+        ...(operation.security!.length > 0 ? ['401'] : []),
+        ...((operation.parameters ?? []).length > 0 || operation.requestBody ? ['400'] : []),
+        ...(method === 'get' ? [] : ['413', '415']),
+        ...(path.includes('{') ? ['404', '414'] : []),
+        ...(path.startsWith('/health/') ? [] : ['429', '503']),
+      ];
+      expect([key, statusesOf(operation)]).toEqual([key, expect.arrayContaining(expected)]);
+      for (const status of statusesOf(operation).filter((s) => Number(s) >= 400 && key !== 'get /health/ready')) {
+        expect([key, status, operation.responses[status].content]).toEqual([key, status, { 'application/problem+json': { schema: PROBLEM_REF } }]);
+      }
+      for (const status of ['429', '503'].filter((s) => operation.responses[s] && !path.startsWith('/health/'))) {
+        expect([key, status, Object.keys(operation.responses[status].headers ?? {})]).toEqual([key, status, ['Retry-After']]);
+      }
+    }
+  });
+
+  it('documents the conditional-write and conflict answers of the routes that give them', () => {
+    for (const key of ['patch /api/v1/tasks/{id}', 'post /api/v1/tasks/{id}/toggle', 'delete /api/v1/tasks/{id}']) {
+      expect([key, statusesOf(operations().find((o) => o.key === key)!.operation)]).toEqual([key, expect.arrayContaining(['412'])]);
+    }
+    for (const key of ['post /api/v1/auth/register', 'patch /api/v1/users/me', 'post /api/v1/categories', 'patch /api/v1/categories/{id}']) {
+      expect([key, statusesOf(operations().find((o) => o.key === key)!.operation)]).toEqual([key, expect.arrayContaining(['409'])]);
+    }
+    expect(statusesOf(document.paths['/api/v1/tasks/{id}'].get)).toContain('304');
+  });
+
+  it('declares status and priority as arrays serialised comma-separated (style form, explode false)', () => {
+    const parameters = document.paths['/api/v1/tasks'].get.parameters!;
+    for (const [name, values] of [['status', ['pending', 'in_progress', 'completed']], ['priority', ['low', 'medium', 'high']]] as const) {
+      expect(parameters.find((p) => p.name === name)).toMatchObject({
+        in: 'query',
+        style: 'form',
+        explode: false,
+        schema: { type: 'array', maxItems: values.length, items: { type: 'string', enum: values } },
+      });
+    }
   });
 });

@@ -26,7 +26,11 @@ export class AuthController {
 
   @Public()
   @Post('register')
-  @ApiOperation({ summary: 'Create an account' })
+  @ApiOperation({
+    summary: 'Create an account',
+    description:
+      'Public. Email and username must be unused (409 otherwise); the password is 8 to 128 characters and not a common one. Answers the account, never its password.',
+  })
   @ApiCreatedResponse({ type: UserResponse })
   @ApiProblems(400, 409, 413, 415)
   async register(@Body() body: RegisterDto): Promise<UserResponse> {
@@ -60,7 +64,11 @@ export class AuthController {
   @Post('logout')
   @HttpCode(204)
   @ApiBearerAuth(BEARER_SCHEME)
-  @ApiOperation({ summary: 'Revoke the token making this request' })
+  @ApiOperation({
+    summary: 'Revoke the token making this request',
+    description:
+      'Ends the session of the bearer token sent: that token answers 401 from now on. Other sessions of the account stay valid.',
+  })
   @ApiNoContentResponse({ description: 'The token no longer works' })
   @ApiProblems(401)
   async logout(@CurrentUser() caller: AuthenticatedUser): Promise<void> {

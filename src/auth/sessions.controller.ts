@@ -16,7 +16,11 @@ export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Get()
-  @ApiOperation({ summary: "The caller's live sessions" })
+  @ApiOperation({
+    summary: "The caller's live sessions",
+    description:
+      'The sessions of the caller that still work, the current one flagged, each with its user agent and when it was last used.',
+  })
   @ApiOkResponse({ type: SessionListResponse })
   @ApiProblems(400, 401)
   async list(@CurrentUser() caller: AuthenticatedUser, @Query() query: ListSessionsQuery): Promise<SessionListResponse> {
@@ -26,7 +30,11 @@ export class SessionsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Revoke one of the caller\'s sessions' })
+  @ApiOperation({
+    summary: 'Revoke one of the caller\'s sessions',
+    description:
+      'The token of that session stops working at once. Another user\'s session id answers 404, exactly like an unknown one.',
+  })
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiProblems(400, 401, 404)
   async revoke(

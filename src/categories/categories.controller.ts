@@ -17,7 +17,11 @@ export class CategoriesController {
   constructor(private readonly categories: CategoriesService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a category (at most 1,000 per user)' })
+  @ApiOperation({
+    summary: 'Create a category (at most 1,000 per user)',
+    description:
+      'Names are unique per user, ignoring case (409 otherwise); past 1,000 categories the caller gets 409 too.',
+  })
   @ApiCreatedResponse({ type: CategoryResponse })
   @ApiProblems(400, 401, 403, 409, 413, 415)
   async create(@CurrentUser() caller: AuthenticatedUser, @Body() body: CreateCategoryDto): Promise<CategoryResponse> {
@@ -25,7 +29,11 @@ export class CategoriesController {
   }
 
   @Get()
-  @ApiOperation({ summary: "The caller's categories, by name, with their task counts" })
+  @ApiOperation({
+    summary: "The caller's categories, by name, with their task counts",
+    description:
+      'All of the caller\'s categories ordered by name, each with the number of tasks in it.',
+  })
   @ApiOkResponse({ type: CategoryListResponse })
   @ApiProblems(401)
   async list(@CurrentUser() caller: AuthenticatedUser): Promise<CategoryListResponse> {
@@ -33,7 +41,11 @@ export class CategoriesController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One category' })
+  @ApiOperation({
+    summary: 'One category',
+    description:
+      'One of the caller\'s categories with its task count; another user\'s id answers 404, like an unknown one.',
+  })
   @ApiOkResponse({ type: CategoryResponse })
   @ApiProblems(400, 401, 404)
   async get(@CurrentUser() caller: AuthenticatedUser, @UuidParam() id: string): Promise<CategoryResponse> {
@@ -41,7 +53,11 @@ export class CategoriesController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Rename or recolour a category' })
+  @ApiOperation({
+    summary: 'Rename or recolour a category',
+    description:
+      'Changes the fields given. A name another of the caller\'s categories already has (ignoring case) answers 409.',
+  })
   @ApiOkResponse({ type: CategoryResponse })
   @ApiProblems(400, 401, 404, 409)
   async update(
@@ -54,7 +70,11 @@ export class CategoriesController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a category; its tasks stay, uncategorised' })
+  @ApiOperation({
+    summary: 'Delete a category; its tasks stay, uncategorised',
+    description:
+      'Removes the category; its tasks keep existing with categoryId null.',
+  })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblems(400, 401, 404)
   async remove(@CurrentUser() caller: AuthenticatedUser, @UuidParam() id: string): Promise<void> {

@@ -15,7 +15,11 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process is up (never touches the database)' })
+  @ApiOperation({
+    summary: 'Liveness: the process is up (never touches the database)',
+    description:
+      'For orchestrators: 200 while the process can answer HTTP at all. Public, exempt from the rate limit, and never touches the database, so a database outage does not get the instance restarted.',
+  })
   @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, required: ['status'] } })
   live() {
     return { status: 'ok' };
@@ -23,7 +27,11 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the database answers (503 otherwise)' })
+  @ApiOperation({
+    summary: 'Readiness: the database answers (503 otherwise)',
+    description:
+      'For load balancers: 200 when the database answers a ping within 1.5 s, else 503 so traffic goes to other instances. Public and exempt from the rate limit.',
+  })
   ready() {
     return this.health.check([() => this.database.pingCheck('database', { timeout: 1_500 })]);
   }

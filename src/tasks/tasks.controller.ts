@@ -43,7 +43,11 @@ export class TasksController {
   constructor(private readonly tasks: TasksService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a task' })
+  @ApiOperation({
+    summary: 'Create a task',
+    description:
+      'Creates a task owned by the caller; categoryId must name one of the caller\'s own categories (400 otherwise). Answers the task with its ETag and a Location header.',
+  })
   @ApiCreatedResponse({ type: TaskResponse, headers: { ...ETAG_HEADER, Location: { description: 'URL of the new task', schema: { type: 'string' } } } })
   @ApiProblems(400, 401, 403, 413, 415)
   async create(
@@ -57,7 +61,11 @@ export class TasksController {
   }
 
   @Get()
-  @ApiOperation({ summary: "List the caller's tasks: filters, sort and keyset pagination" })
+  @ApiOperation({
+    summary: "List the caller's tasks: filters, sort and keyset pagination",
+    description:
+      'Filters combine with AND; `status` and `priority` take several values, comma-separated or repeated. Pages are keyset-paginated: pass `nextCursor` back as `cursor` with the same filters and sort until it is null.',
+  })
   @ApiOkResponse({ type: TaskPageResponse })
   @ApiProblems(400, 401)
   list(@CurrentUser() caller: AuthenticatedUser, @Query() query: ListTasksQuery): Promise<TaskPageResponse> {
@@ -65,7 +73,11 @@ export class TasksController {
   }
 
   @Get('stats')
-  @ApiOperation({ summary: "Counts over the caller's tasks; 'today' in the given time zone" })
+  @ApiOperation({
+    summary: "Counts over the caller's tasks; 'today' in the given time zone",
+    description:
+      'Totals by status and priority, plus overdue, due-today and completed-in-the-last-7-days counts; `tz` (an IANA zone, UTC by default) decides where today begins and ends.',
+  })
   @ApiOkResponse({ type: TaskStatsResponse })
   @ApiProblems(400, 401)
   stats(@CurrentUser() caller: AuthenticatedUser, @Query() query: TaskStatsQuery): Promise<TaskStatsResponse> {
@@ -73,7 +85,11 @@ export class TasksController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One task; 304 when If-None-Match still matches' })
+  @ApiOperation({
+    summary: 'One task; 304 when If-None-Match still matches',
+    description:
+      'One of the caller\'s tasks with its ETag. With If-None-Match naming the current ETag it answers 304 without a body. Another user\'s id answers 404, like an unknown one.',
+  })
   @ApiHeader({ name: 'If-None-Match', required: false, description: 'ETag from a previous read' })
   @ApiOkResponse({ type: TaskResponse, headers: ETAG_HEADER })
   @ApiNotModifiedResponse({ description: 'Unchanged since the ETag given', headers: ETAG_HEADER })
@@ -93,7 +109,11 @@ export class TasksController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change any subset of the fields; null clears description, dueDate or categoryId' })
+  @ApiOperation({
+    summary: 'Change any subset of the fields; null clears description, dueDate or categoryId',
+    description:
+      'Partial update. With If-Match, the write happens only if the task still has that ETag (412 otherwise, nothing changed). Completing a task sets completedAt; leaving completed clears it.',
+  })
   @ApiHeader(IF_MATCH)
   @ApiOkResponse({ type: TaskResponse, headers: ETAG_HEADER })
   @ApiProblems(400, 401, 404, 412, 415)
@@ -109,7 +129,11 @@ export class TasksController {
 
   @Post(':id/toggle')
   @HttpCode(200)
-  @ApiOperation({ summary: 'completed -> pending, anything else -> completed' })
+  @ApiOperation({
+    summary: 'completed -> pending, anything else -> completed',
+    description:
+      'Flips completion in one step, setting or clearing completedAt. If-Match makes it conditional, as for PATCH.',
+  })
   @ApiHeader(IF_MATCH)
   @ApiOkResponse({ type: TaskResponse, headers: ETAG_HEADER })
   @ApiProblems(400, 401, 404, 412)
@@ -124,7 +148,11 @@ export class TasksController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a task' })
+  @ApiOperation({
+    summary: 'Delete a task',
+    description:
+      'Deletes one of the caller\'s tasks; with If-Match only if it still has that ETag (412 otherwise).',
+  })
   @ApiHeader(IF_MATCH)
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblems(400, 401, 404, 412)

@@ -17,7 +17,11 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get()
-  @ApiOperation({ summary: "The caller's account" })
+  @ApiOperation({
+    summary: "The caller's account",
+    description:
+      'The account of the bearer token\'s owner, never its password hash.',
+  })
   @ApiOkResponse({ type: UserResponse })
   @ApiProblems(401)
   async get(@CurrentUser() caller: AuthenticatedUser): Promise<UserResponse> {
@@ -25,7 +29,11 @@ export class UsersController {
   }
 
   @Patch()
-  @ApiOperation({ summary: 'Change email, username or name' })
+  @ApiOperation({
+    summary: 'Change email, username or name',
+    description:
+      'Changes the fields given; an email or username another account holds answers 409.',
+  })
   @ApiOkResponse({ type: UserResponse })
   @ApiProblems(400, 401, 409)
   async update(@CurrentUser() caller: AuthenticatedUser, @Body() body: UpdateProfileDto): Promise<UserResponse> {
@@ -34,7 +42,11 @@ export class UsersController {
 
   @Put('password')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Change the password; every other session is revoked' })
+  @ApiOperation({
+    summary: 'Change the password; every other session is revoked',
+    description:
+      'Needs the current password; wrong guesses count against the login throttle (429 past it). Every other session of the account ends; the one making this request stays.',
+  })
   @ApiNoContentResponse({ description: 'Changed' })
   @ApiProblems(400, 401, 429)
   async changePassword(
@@ -47,7 +59,11 @@ export class UsersController {
 
   @Delete()
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete the account and everything it owns' })
+  @ApiOperation({
+    summary: 'Delete the account and everything it owns',
+    description:
+      'Needs the current password (wrong guesses count against the login throttle). Deletes the account with its tasks, categories and sessions.',
+  })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblems(400, 401, 429)
   async delete(

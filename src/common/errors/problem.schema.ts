@@ -37,20 +37,27 @@ const WHEN: Record<number, string> = {
   409: 'Conflicts with existing data',
   412: 'If-Match does not match the current ETag',
   413: 'Body larger than 100 KiB',
+  414: 'A path parameter is longer than 100 characters',
   415: 'Content type is not application/json',
   429: 'Too many requests; see Retry-After',
   503: 'Database unavailable; see Retry-After',
 };
 
-/** Documents the problem+json answers a route can give. */
+const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } };
+
+/** The OpenAPI response object of one problem+json answer; 429 and 503 carry Retry-After. */
+export function problemResponse(status: number) {
+  return {
+    description: WHEN[status] ?? STATUS_CODES[status] ?? 'Error',
+    ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}),
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemSchema' } } },
+  };
+}
+
+/**
+ * Documents the problem+json answers a route itself can give (404, 409, 412...). The ones every
+ * route shares (401, 400, 413-415, 429, 503) are added by src/openapi.ts.
+ */
 export function ApiProblems(...statuses: number[]) {
-  return applyDecorators(
-    ...statuses.map((status) =>
-      ApiResponse({
-        status,
-        description: WHEN[status] ?? STATUS_CODES[status] ?? 'Error',
-        content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemSchema' } } },
-      }),
-    ),
-  );
+  return applyDecorators(...statuses.map((status) => ApiResponse({ status, ...problemResponse(status) })));
 }

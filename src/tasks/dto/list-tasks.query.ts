@@ -8,8 +8,31 @@ import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } fr
 import { TASK_SORTS, type TaskSort } from '../task-sort.js';
 import { IsDateTimeWithOffset } from './task-fields.js';
 
-const commaList = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? [...new Set(value.split(',').map((item) => item.trim()))] : value;
+/**
+ * A list parameter arrives as `status=a,b` (OpenAPI `style: form, explode: false`) or repeated,
+ * `status=a&status=b` (what openapi-fetch and most generated clients send; Fastify's parser gives an
+ * array); both, mixed, give one de-duplicated list.
+ */
+const commaList = ({ value }: { value: unknown }) => {
+  const parts = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(parts) || !parts.every((part) => typeof part === 'string')) {
+    return value;
+  }
+  return [...new Set(parts.flatMap((part: string) => part.split(',').map((item) => item.trim())))];
+};
+
+/** OpenAPI for a list parameter: an array, serialised comma-separated (the repeated form works too). */
+const listParameter = (name: string, values: readonly string[], example: string[]) =>
+  ({
+    required: false,
+    isArray: true,
+    enum: values,
+    style: 'form',
+    explode: false,
+    maxItems: values.length,
+    example,
+    description: `Comma-separated (\`${values.join(',')}\`) or repeated (\`${name}=${values[0]}&${name}=${values[1]}\`): either matches any of the values`,
+  }) as const;
 const booleanFlag = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 const integer = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
 
@@ -18,26 +41,14 @@ const UUID_OR_NONE = /^(none|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 export const DEFAULT_PAGE_SIZE = 20;
 
 export class ListTasksQuery {
-  @ApiProperty({
-    required: false,
-    type: String,
-    pattern: '^(pending|in_progress|completed)(,(pending|in_progress|completed))*$',
-    description: 'Comma-separated: pending,in_progress,completed',
-    example: 'pending,in_progress',
-  })
+  @ApiProperty(listParameter('status', TASK_STATUSES, ['pending', 'in_progress']))
   @IsOptional()
   @Transform(commaList)
   @ArrayMaxSize(TASK_STATUSES.length)
   @IsIn(TASK_STATUSES, { each: true, message: `status must be a comma-separated list of ${TASK_STATUSES.join(', ')}` })
   status?: TaskStatus[];
 
-  @ApiProperty({
-    required: false,
-    type: String,
-    pattern: '^(low|medium|high)(,(low|medium|high))*$',
-    description: 'Comma-separated: low,medium,high',
-    example: 'high',
-  })
+  @ApiProperty(listParameter('priority', TASK_PRIORITIES, ['high']))
   @IsOptional()
   @Transform(commaList)
   @ArrayMaxSize(TASK_PRIORITIES.length)
