@@ -9,7 +9,9 @@
 #   deploy/cluster.sh clean          stop, then delete the state directory
 #   deploy/cluster.sh status         what runs, on which port
 #   deploy/cluster.sh start-api N    (re)start API instance N (1-3), e.g. after killing it
-#   deploy/cluster.sh stop-api N     stop API instance N gracefully (SIGTERM)
+#   deploy/cluster.sh stop-api N     stop API instance N gracefully (SIGTERM: readiness 503, serves
+#                                    SHUTDOWN_DRAIN_MS=5000 more so HAProxy takes it out, then exits)
+#   deploy/cluster.sh restart-api N  stop-api N, then start-api N: one step of a rolling restart
 #
 # Settings (environment, with defaults):
 #   CLUSTER_STATE_DIR=${TMPDIR:-/tmp}/tasktracker-cluster   data, logs, pids, generated passwords
@@ -124,7 +126,13 @@ main() {
       [[ "${2:-}" =~ ^[1-9]$ ]] || die "usage: $0 stop-api N"
       stop_pid_file "$RUN_DIR/api-$2.pid" "api-$2"
       ;;
-    *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    restart-api)
+      [[ "${2:-}" =~ ^[1-9]$ ]] || die "usage: $0 restart-api N"
+      load_env_file
+      stop_pid_file "$RUN_DIR/api-$2.pid" "api-$2"
+      start_api "$2"
+      ;;
+    *) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
   esac
 }
 

@@ -1,7 +1,7 @@
 import { RequestMethod, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { pino, type DestinationStream } from 'pino';
@@ -9,11 +9,13 @@ import { AppModule } from './app.module.js';
 import { mapErrorToProblem } from './common/errors/problem-mapping.js';
 import { PROBLEM_CONTENT_TYPE } from './common/errors/problem.js';
 import { Environment, validateEnvironment } from './config/environment.js';
+import { ShutdownState } from './health/shutdown-state.js';
 import { createRootLogger, RequestLogLines, requestIdFor } from './logging/request-log.js';
 import { buildOpenApiDocument, setUpOpenApi } from './openapi.js';
 
 export const API_PREFIX = 'api';
 export const MAX_BODY_BYTES = 100 * 1024;
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
 
 export interface CreateAppOptions {
   trustProxy?: boolean;
@@ -41,13 +43,48 @@ const setSecurityHeaders = helmet({ contentSecurityPolicy: CONTENT_SECURITY_POLI
 type HelmetDone = Parameters<typeof setSecurityHeaders>[2];
 
 /**
+ * How long a client may take to send its headers, its whole request, and how long an idle
+ * keep-alive connection is kept: a slow or silent client cannot hold a socket longer.
+ */
+function slowClientTimeouts(environment: Environment) {
+  return {
+    requestTimeout: environment.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: environment.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    http: {
+      requestTimeout: environment.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeout: environment.HTTP_HEADERS_TIMEOUT_MS,
+      // Node enforces the two timeouts above only when it sweeps its connections, every 30 s by
+      // default: a slowloris client would keep its socket up to 30 s past the headers timeout.
+      connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+    },
+  };
+}
+
+/**
+ * From SIGTERM (main.ts) or app.close() on, every answer closes its connection: a client opens
+ * its next request on a new connection, which the load balancer sends to another instance, so no
+ * kept-alive socket is left to be cut when the drain ends (an idle one would also hold
+ * server.close() until the keep-alive timeout, past main.ts's deadline).
+ */
+function closeConnectionsWhileDraining(fastify: FastifyInstance, shutdown: ShutdownState): void {
+  fastify.addHook('preClose', async () => shutdown.beginDraining());
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (shutdown.draining) {
+      void reply.header('Connection', 'close');
+    }
+  });
+}
+
+/**
  * Builds the whole application: main.ts and every e2e test call this, so the prefix, versioning,
  * security headers, error model and OpenAPI document under test are the ones in production.
  */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   // Fastify needs its logger before Nest (and its validated Environment provider) exists.
-  const rootLogger = createRootLogger(validateEnvironment(process.env).LOG_LEVEL, options.logDestination);
+  const environment = validateEnvironment(process.env);
+  const rootLogger = createRootLogger(environment.LOG_LEVEL, options.logDestination);
   const adapter = new FastifyAdapter({
+    ...slowClientTimeouts(environment),
     loggerInstance: rootLogger,
     logController: new RequestLogLines(),
     bodyLimit: MAX_BODY_BYTES,
@@ -62,17 +99,6 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     },
   });
   const fastify = adapter.getInstance();
-  // While the server drains, each answer closes its connection: an idle keep-alive socket would
-  // otherwise hold server.close() (so app.close()) until keepAliveTimeout, past main.ts's deadline.
-  let draining = false;
-  fastify.addHook('preClose', async () => {
-    draining = true;
-  });
-  fastify.addHook('onSend', async (_request, reply) => {
-    if (draining) {
-      void reply.header('Connection', 'close');
-    }
-  });
   fastify.addHook('onRequest', (request, reply, done) => setSecurityHeaders(request.raw, reply.raw, done as HelmetDone));
   // The API speaks JSON only: any other body type answers 415 instead of reaching validation.
   fastify.removeContentTypeParser('text/plain');
@@ -85,6 +111,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
+  closeConnectionsWhileDraining(fastify, app.get(ShutdownState));
   const corsOrigins = app.get(Environment).CORS_ORIGINS;
   if (corsOrigins) {
     app.enableCors({ origin: corsOrigins.split(',').map((origin) => origin.trim()), exposedHeaders: ['ETag', 'Location', 'X-Request-Id', 'Retry-After'] });

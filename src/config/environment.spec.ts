@@ -10,6 +10,21 @@ describe('validateEnvironment', () => {
     expect(environment.SESSION_TTL).toBe('12h');
     expect(environment.DATABASE_URL).toBeUndefined();
     expect([environment.MAX_TASKS_PER_USER, environment.MAX_CATEGORIES_PER_USER, environment.MAX_SESSIONS_PER_USER]).toEqual([10_000, 1_000, 20]);
+    expect(environment.HTTP_REQUEST_TIMEOUT_MS).toBe(30_000);
+    expect(environment.HTTP_HEADERS_TIMEOUT_MS).toBe(10_000);
+    expect(environment.HTTP_KEEP_ALIVE_TIMEOUT_MS).toBe(72_000);
+  });
+
+  it('drains 5 s on SIGTERM in production and not at all elsewhere, unless SHUTDOWN_DRAIN_MS says otherwise', () => {
+    expect(validateEnvironment({ NODE_ENV: 'production' }).SHUTDOWN_DRAIN_MS).toBe(5_000);
+    expect(validateEnvironment({ NODE_ENV: 'development' }).SHUTDOWN_DRAIN_MS).toBe(0);
+    expect(validateEnvironment({ NODE_ENV: 'test' }).SHUTDOWN_DRAIN_MS).toBe(0);
+    expect(validateEnvironment({ NODE_ENV: 'production', SHUTDOWN_DRAIN_MS: '0' }).SHUTDOWN_DRAIN_MS).toBe(0);
+    expect(validateEnvironment({ SHUTDOWN_DRAIN_MS: '2500' }).SHUTDOWN_DRAIN_MS).toBe(2_500);
+  });
+
+  it('refuses a headers timeout longer than the request timeout', () => {
+    expect(() => validateEnvironment({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS:/);
   });
 
   it('converts numbers and booleans from strings', () => {
@@ -46,6 +61,9 @@ describe('validateEnvironment', () => {
     ['MIGRATE_ON_START', 'maybe'],
     ['MAX_TASKS_PER_USER', '0'],
     ['MAX_SESSIONS_PER_USER', 'twenty'],
+    ['SHUTDOWN_DRAIN_MS', '-1'],
+    ['HTTP_KEEP_ALIVE_TIMEOUT_MS', '0'],
+    ['HTTP_REQUEST_TIMEOUT_MS', 'soon'],
   ])('names %s when its value %p is invalid', (variable, value) => {
     expect(() => validateEnvironment({ [variable]: value })).toThrow(new RegExp(`^[\\s\\S]*${variable}:`));
   });

@@ -143,7 +143,49 @@ export class Environment {
   @IsOptional()
   @IsHttpOriginList('CORS_ORIGINS must be a comma-separated list of http(s) origins')
   CORS_ORIGINS?: string;
+
+  // --- Slow clients and shutdown (docs/SECURITY.md, "Slow clients and shutdown") ---
+
+  /**
+   * After SIGTERM, how long the instance keeps accepting and serving while readiness answers 503,
+   * so the load balancer stops routing to it first. Unset: 5000 in production, 0 otherwise
+   * (nothing routes by readiness in development, and Ctrl-C should stop at once): validateEnvironment
+   * fills it in.
+   */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(300_000)
+  SHUTDOWN_DRAIN_MS!: number;
+
+  /** Receiving a whole request (headers and body) may take this long; then 408 and the socket closes. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+  /** Receiving the request headers may take this long (slowloris); at most HTTP_REQUEST_TIMEOUT_MS. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  HTTP_HEADERS_TIMEOUT_MS = 10_000;
+
+  /**
+   * An idle keep-alive connection is closed after this long. Longer than the idle timeout of the
+   * load balancer's pooled connections (60 s on AWS ALB), so the balancer closes them, never
+   * racing the server with a request on a connection it is closing.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 72_000;
 }
+
+const PRODUCTION_SHUTDOWN_DRAIN_MS = 5_000;
 
 /** Validates `process.env`-like input; throws one error listing every bad variable. */
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
@@ -160,5 +202,12 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   }
   parseDuration(environment.SESSION_TTL);
   parseDuration(environment.SESSION_IDLE_TIMEOUT);
+  if (environment.HTTP_HEADERS_TIMEOUT_MS > environment.HTTP_REQUEST_TIMEOUT_MS) {
+    // Node's http server refuses to start with headers allowed longer than the whole request.
+    throw new Error(
+      'Invalid environment configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS',
+    );
+  }
+  environment.SHUTDOWN_DRAIN_MS ??= environment.NODE_ENV === 'production' ? PRODUCTION_SHUTDOWN_DRAIN_MS : 0;
   return environment;
 }

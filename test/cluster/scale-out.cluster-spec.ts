@@ -271,3 +271,80 @@ async function replicaCatchUpMs(ids: string[]): Promise<number> {
   }, { timeoutMs: 15_000, intervalMs: 50, what: 'every acknowledged write on the replica' });
   return Math.round(performance.now() - started);
 }
+
+describe('rolling restart: each instance in turn gets SIGTERM and is started again, under a write load through HAProxy', () => {
+  it('fails no request: HAProxy takes each draining instance out before it stops accepting', async () => {
+    const stop = new AbortController();
+    const started = Date.now();
+    const steps: Array<Record<string, number | string>> = [];
+    const restartAll = async () => {
+      try {
+        await sleep(2_000);
+        for (const instance of [1, 2, 3]) {
+          const name = `api${instance}`;
+          const pid = cluster.apiPid(instance);
+          const sigtermAt = Date.now();
+          const restarting = cluster.run(['restart-api', String(instance)], 90_000);
+          // The draining instance still runs while HAProxy marks it DOWN.
+          const markedDownAt = await pollUntil(
+            async () => (/^(DOWN|NOLB)/.test((await haproxyServers(info.statsUrl))[name].status) ? Date.now() : undefined),
+            { timeoutMs: 15_000, intervalMs: 50, what: `HAProxy to mark ${name} DOWN` },
+          );
+          const runningWhenMarkedDown = processExists(pid);
+          const exitedAt = await pollUntil(async () => (processExists(pid) ? undefined : Date.now()), {
+            timeoutMs: 20_000,
+            intervalMs: 20,
+            what: `${name} to exit`,
+          });
+          await restarting;
+          const readyAt = Date.now();
+          const upAt = await pollUntil(async () => ((await haproxyServers(info.statsUrl))[name].status === 'UP' ? Date.now() : undefined), {
+            timeoutMs: 15_000,
+            intervalMs: 50,
+            what: `HAProxy to mark ${name} UP`,
+          });
+          steps.push({
+            instance,
+            markedDownMsAfterSigterm: markedDownAt - sigtermAt,
+            runningWhenMarkedDown: String(runningWhenMarkedDown),
+            exitedMsAfterSigterm: exitedAt - sigtermAt,
+            readyMsAfterSigterm: readyAt - sigtermAt,
+            upMsAfterSigterm: upAt - sigtermAt,
+          });
+        }
+        await sleep(2_000);
+      } finally {
+        stop.abort();
+      }
+    };
+    const [outcomes] = await Promise.all([
+      runWriteLoad({ baseUrl: info.lbUrl, token: owner.token, writers: LOAD.writers, durationMs: 150_000, maxRequestsPerWriter: 20_000, stop: stop.signal }),
+      restartAll(),
+    ]);
+    const elapsed = Date.now() - started;
+    const acknowledged = outcomes.filter((outcome) => outcome.status === 201);
+    const failed = outcomes.filter((outcome) => outcome.status !== 201);
+    const [onPrimary] = await query<{ count: string }>(info.primaryUrl, 'select count(*) from tasks where id = any($1::uuid[])', [acknowledged.map((o) => o.id!)]);
+    const servers = await haproxyServers(info.statsUrl);
+    figures.rollingRestart = {
+      signal: 'SIGTERM',
+      writers: LOAD.writers,
+      durationMs: elapsed,
+      requests: outcomes.length,
+      acknowledged: acknowledged.length,
+      acknowledgedOnPrimary: Number(onPrimary.count),
+      failed: failed.map((f) => ({ status: f.status ?? f.error, startedMsAfterStart: f.startedAt - started })),
+      steps,
+      haproxy: servers,
+    };
+
+    expect({
+      failed: failed.length,
+      everyInstanceRestarted: steps.length,
+      markedDownWhileStillRunning: steps.every((step) => step.runningWhenMarkedDown === 'true'),
+      allUp: Object.values(servers).every((server) => server.status === 'UP'),
+    }).toEqual({ failed: 0, everyInstanceRestarted: 3, markedDownWhileStillRunning: true, allUp: true });
+    expect(Number(onPrimary.count)).toBe(acknowledged.length);
+    expect(acknowledged.length).toBeGreaterThan(100);
+  }, 180_000);
+});

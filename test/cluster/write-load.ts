@@ -20,6 +20,8 @@ export interface WriteLoadOptions {
   durationMs: number;
   /** Per writer: bounds the run in count as well as in time. */
   maxRequestsPerWriter: number;
+  /** Ends the run early: each writer stops after its current request. */
+  stop?: AbortSignal;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function runWriteLoad(options: WriteLoadOptions): Promise<WriteOutc
   const deadline = Date.now() + options.durationMs;
   const runId = Date.now().toString(36);
   const writer = async (writerIndex: number) => {
-    for (let sequence = 0; sequence < options.maxRequestsPerWriter && Date.now() < deadline; sequence++) {
+    for (let sequence = 0; sequence < options.maxRequestsPerWriter && Date.now() < deadline && !options.stop?.aborted; sequence++) {
       const title = `load ${runId} w${writerIndex} #${sequence}`;
       const outcome: WriteOutcome = { title, startedAt: Date.now(), endedAt: 0 };
       try {

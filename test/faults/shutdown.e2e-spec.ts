@@ -1,4 +1,5 @@
 import { Agent } from 'node:http';
+import pg from 'pg';
 import { newAccountData, registerAndLogin } from '../support/accounts.js';
 import { dropDatabase, ensureDatabaseExists, withDatabaseName } from '../support/test-database.js';
 import {
@@ -6,29 +7,38 @@ import {
   createAppWithEnv,
   freePort,
   freshConnectionRequest,
+  httpJson,
+  pollUntil,
   sleep,
   spawnServer,
   within,
+  type RawResponse,
   type ServerProcess,
 } from './support.js';
 
 /**
- * The real server (src/main.ts) in a child process, stopped with SIGTERM while slow requests are
- * in flight: they must finish, new ones must be turned away, and the process must exit 0.
+ * The real server (src/main.ts) in a child process, sent SIGTERM while requests keep coming, on
+ * new connections and on kept-alive ones: readiness turns 503 at once, every request gets a
+ * complete answer during the drain, none is reset; then the server stops accepting, finishes the
+ * request in flight and exits 0 within the drain plus 10 s.
  */
 const databaseUrl = withDatabaseName(process.env.TEST_DATABASE_URL!, 'tasktracker_test_shutdown');
-const CONCURRENT_LOGINS = 20;
-const SIGTERM_AFTER_MS = 200;
-const LATE_REQUEST_AFTER_MS = 500;
-const SHUTDOWN_DEADLINE_MS = 10_000;
+const DRAIN_MS = 3_000;
+const CLOSE_DEADLINE_MS = 10_000;
+const REQUESTS = 60;
+/** The requests are fired from this long before the signal... */
+const FIRST_REQUEST_BEFORE_SIGNAL_MS = 1_000;
+/** ...until this long before the drain ends (room for a slow, shared machine to send them on time). */
+const LAST_REQUEST_BEFORE_DRAIN_END_MS = 800;
+/** Requests sent this close to the signal may be answered either side of it. */
+const SIGNAL_MARGIN_MS = 100;
 
 let server: ServerProcess | undefined;
 let baseUrl: string;
 
 beforeAll(async () => {
   await ensureDatabaseExists(databaseUrl);
-  // Cost 12: every login hashes for real on libuv's pool, so the burst is still running at SIGTERM.
-  server = await spawnServer({ DATABASE_URL: databaseUrl, BCRYPT_COST: '12' });
+  server = await spawnServer({ DATABASE_URL: databaseUrl, SHUTDOWN_DRAIN_MS: String(DRAIN_MS) });
   baseUrl = server.baseUrl;
 }, 45_000);
 
@@ -52,108 +62,143 @@ function errorsIn(output: string): string[] {
     });
 }
 
-interface LoginOutcome {
+type ConnectionKind = 'new connection' | 'kept-alive, busy' | 'kept-alive, idle since before the signal';
+const KINDS: ConnectionKind[] = ['new connection', 'kept-alive, busy', 'kept-alive, idle since before the signal'];
+
+interface Outcome {
+  kind: ConnectionKind;
+  /** When it was sent and when its outcome was known (performance.now()). */
+  sentAt: number;
+  endedAt: number;
   status?: number;
+  connection?: string;
+  /** No HTTP answer: the socket error (ECONNRESET, ECONNREFUSED, socket hang up...). */
   error?: string;
-  hasToken: boolean;
-  finishedAt: number;
 }
 
-async function loginOverHttp(loginName: string, password: string): Promise<LoginOutcome> {
+async function outcomeOf(kind: ConnectionKind, sentAt: number, request: Promise<RawResponse>): Promise<Outcome> {
   try {
-    const response = await fetch(`${baseUrl}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ login: loginName, password }),
-      signal: AbortSignal.timeout(SHUTDOWN_DEADLINE_MS + 5_000),
-    });
-    const body = (await response.json()) as { accessToken?: unknown };
-    return { status: response.status, hasToken: typeof body.accessToken === 'string', finishedAt: performance.now() };
+    const response = await request;
+    return { kind, sentAt, endedAt: performance.now(), status: response.status, connection: String(response.headers.connection) };
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return { error: cause?.code ?? cause?.message ?? String(error), hasToken: false, finishedAt: performance.now() };
+    return { kind, sentAt, endedAt: performance.now(), error: (error as NodeJS.ErrnoException).code ?? (error as Error).message };
   }
 }
 
 const tally = (values: Array<string | number | undefined>) =>
   values.reduce<Record<string, number>>((counts, value) => ({ ...counts, [String(value)]: (counts[String(value)] ?? 0) + 1 }), {});
 
-describe('graceful shutdown (SIGTERM on the real server)', () => {
-  it('finishes the in-flight logins, turns new requests away and exits 0 within 10 s without errors', async () => {
+describe('graceful shutdown (SIGTERM on the real server, SHUTDOWN_DRAIN_MS=3000)', () => {
+  it('keeps serving through the drain with readiness 503, resets nothing, finishes the request in flight and exits 0', async () => {
     const account = newAccountData();
-    const registered = await fetch(`${baseUrl}/api/v1/auth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(account),
-      signal: AbortSignal.timeout(10_000),
-    });
-    expect(registered.status).toBe(201);
+    const registered = await httpJson(baseUrl, 'POST', '/api/v1/auth/register', { body: account });
+    expect(registered.statusCode).toBe(201);
+    const loggedIn = await httpJson(baseUrl, 'POST', '/api/v1/auth/login', { body: { login: account.username, password: account.password } });
+    const auth = { authorization: `Bearer ${(loggedIn.json() as { accessToken: string }).accessToken}` };
+    const created = await httpJson(baseUrl, 'POST', '/api/v1/tasks', { body: { title: 'in flight at the end of the drain' }, headers: auth });
+    const taskId = (created.json() as { id: string }).id;
 
-    // Warm-up: one login alone (its duration says how slow a login is), and as many idle
-    // keep-alive connections as the burst needs, so the burst reaches the server at once.
-    const single = await loginOverHttp(account.username, account.password);
-    expect(single.status).toBe(200);
-    await Promise.all(Array.from({ length: CONCURRENT_LOGINS }, () => fetch(`${baseUrl}/health/live`).then((r) => r.text())));
+    const busy = new Agent({ keepAlive: true });
+    const idle = new Agent({ keepAlive: true });
+    const locker = new pg.Client({ connectionString: databaseUrl });
+    await locker.connect();
+    try {
+      // As many kept-alive connections as the idle-since-before-the-signal requests will need,
+      // opened now and left idle: answers during the drain close the connections they used.
+      const idleRequests = REQUESTS / KINDS.length;
+      await Promise.all(Array.from({ length: idleRequests }, () => freshConnectionRequest(`${baseUrl}/health/live`, { agent: idle })));
+      await pollUntil(async () => (Object.values(idle.freeSockets).flat().length === idleRequests ? true : undefined), {
+        timeoutMs: 2_000,
+        intervalMs: 10,
+        what: 'the idle kept-alive connections',
+      });
 
-    const burstStarted = performance.now();
-    const burstEpochMs = Date.now();
-    const logins = Array.from({ length: CONCURRENT_LOGINS }, () => loginOverHttp(account.username, account.password));
-    // Every request reaches the server and starts hashing (cost 12, libuv pool) before the signal.
-    await sleep(SIGTERM_AFTER_MS);
-    const sigtermAt = performance.now();
-    const sigtermEpochMs = Date.now();
-    expect(server!.child.kill('SIGTERM')).toBe(true);
+      const windowMs = FIRST_REQUEST_BEFORE_SIGNAL_MS + DRAIN_MS - LAST_REQUEST_BEFORE_DRAIN_END_MS;
+      const requests = Array.from({ length: REQUESTS }, async (_, index) => {
+        await sleep(index * (windowMs / (REQUESTS - 1)));
+        const kind = KINDS[index % KINDS.length];
+        const agent = kind === 'new connection' ? undefined : kind === 'kept-alive, busy' ? busy : idle;
+        return outcomeOf(kind, performance.now(), freshConnectionRequest(`${baseUrl}/api/v1/users/me`, { agent, headers: auth, timeoutMs: 10_000 }));
+      });
+      // Readiness, asked on new connections before the signal and all through the drain.
+      const probeReadiness = () => outcomeOf('new connection', performance.now(), freshConnectionRequest(`${baseUrl}/health/ready`));
+      const readinessBefore = sleep(FIRST_REQUEST_BEFORE_SIGNAL_MS - 500).then(probeReadiness);
 
-    // A new request, on a new connection, once the server has had a moment to begin shutting
-    // down (not waiting for the log line: stdout is flushed through the libuv pool, which the
-    // hashing keeps busy): 503 or a refused connection, never served.
-    await sleep(LATE_REQUEST_AFTER_MS);
-    const late = await freshConnectionRequest(`${baseUrl}/health/live`, { timeoutMs: 5_000 }).then(
-      (response) => String(response.status),
-      (error: NodeJS.ErrnoException) => error.code ?? error.message,
-    );
+      await sleep(FIRST_REQUEST_BEFORE_SIGNAL_MS);
+      expect(server!.child.kill('SIGTERM')).toBe(true);
+      const signalledAt = performance.now();
+      const readinessDuring = [SIGNAL_MARGIN_MS, 500, 1_000, 1_500, 2_000].map((at) => sleep(at).then(probeReadiness));
 
-    const results = await Promise.all(logins);
-    const exit = await within(server!.exited, SHUTDOWN_DEADLINE_MS + 2_000);
-    const firstFinished = Math.min(...results.map((r) => r.finishedAt));
-    const lastFinished = Math.max(...results.map((r) => r.finishedAt));
+      // A request in flight when the drain ends: a PATCH on a kept-alive connection, held behind
+      // a row lock until the server has stopped accepting connections.
+      await locker.query('begin');
+      await locker.query('select 1 from tasks where id = $1 for update', [taskId]);
+      await sleep(DRAIN_MS - 500);
+      const inFlight = outcomeOf(
+        'kept-alive, busy',
+        performance.now(),
+        freshConnectionRequest(`${baseUrl}/api/v1/tasks/${taskId}`, { method: 'PATCH', body: { description: 'answered after the drain' }, headers: auth, agent: busy, timeoutMs: 15_000 }),
+      );
+      await pollUntil(async () => (server!.stdout().includes('Drain over') ? true : undefined), {
+        timeoutMs: 5_000,
+        intervalMs: 20,
+        what: 'the end of the drain in the server log',
+      });
+      await sleep(200);
+      const afterDrain = await outcomeOf('new connection', performance.now(), freshConnectionRequest(`${baseUrl}/health/live`));
+      const exitedBeforeTheAnswer = await within(server!.exited, 300);
+      await locker.query('rollback');
 
-    // One comparison, so a failure shows every symptom at once.
-    expect({
-      logins: tally(results.map((r) => r.status ?? r.error)),
-      everyLoginGotAToken: results.every((r) => r.hasToken),
-      lateRequestTurnedAway: late === '503' || late === 'ECONNREFUSED' ? true : `got ${late}`,
-      exitCode: exit?.code,
-      exitSignal: exit?.signal ?? null,
-      exitedWithinDeadline: exit !== undefined && exit.at - sigtermAt < SHUTDOWN_DEADLINE_MS,
-      errorLinesOnStdout: errorsIn(server!.stdout()),
-      stderr: server!.stderr().trim(),
-    }).toEqual({
-      logins: { 200: CONCURRENT_LOGINS },
-      everyLoginGotAToken: true,
-      lateRequestTurnedAway: true,
-      exitCode: 0,
-      exitSignal: null,
-      exitedWithinDeadline: true,
-      errorLinesOnStdout: [],
-      stderr: '',
-    });
-    // They really were in flight at SIGTERM: every burst login took longer than the delay before
-    // the signal and was answered well after it, and the server's own request log says each one
-    // had started (time - responseTime) before the signal.
-    expect(firstFinished - burstStarted).toBeGreaterThan(SIGTERM_AFTER_MS + 200);
-    expect(firstFinished - sigtermAt).toBeGreaterThan(200);
-    expect(lastFinished - burstStarted).toBeGreaterThan(1_000);
-    const loginLog = server!
-      .stdout()
-      .split('\n')
-      .filter((line) => line.includes('"route":"/api/v1/auth/login"'))
-      .map((line) => JSON.parse(line) as { time: number; responseTime: number; res: { statusCode: number } });
-    const burstLog = loginLog.filter((entry) => entry.time - entry.responseTime >= burstEpochMs - 5);
-    const startedBeforeSignal = burstLog.filter((entry) => entry.time - entry.responseTime <= sigtermEpochMs + 5);
-    expect(startedBeforeSignal.filter((entry) => entry.res.statusCode === 200)).toHaveLength(CONCURRENT_LOGINS);
-    expect(exit!.at).toBeGreaterThanOrEqual(lastFinished - 50);
-    expect(server!.stdout()).toContain('SIGTERM received: shutting down');
+      const outcomes = await Promise.all(requests);
+      const readiness = await Promise.all([readinessBefore, ...readinessDuring]);
+      const held = await inFlight;
+      const exit = await within(server!.exited, DRAIN_MS + CLOSE_DEADLINE_MS);
+      const sinceSignal = (outcome: Outcome) => outcome.sentAt - signalledAt;
+      const sentBefore = outcomes.filter((outcome) => sinceSignal(outcome) < -SIGNAL_MARGIN_MS);
+      const sentDuring = outcomes.filter((outcome) => sinceSignal(outcome) > SIGNAL_MARGIN_MS);
+
+      // One comparison, so a failure shows every symptom at once.
+      expect({
+        answers: tally(outcomes.map((outcome) => outcome.status ?? outcome.error)),
+        answersByKind: Object.fromEntries(KINDS.map((kind) => [kind, tally(outcomes.filter((o) => o.kind === kind).map((o) => o.status ?? o.error))])),
+        allSentWithinTheDrain: outcomes.every((outcome) => sinceSignal(outcome) < DRAIN_MS - 200),
+        sentBeforeAndDuring: [sentBefore.length > 10, sentDuring.length > 30],
+        keptAliveBeforeTheSignal: outcomes.filter((o) => o.kind !== 'new connection' && o.endedAt < signalledAt).every((o) => o.connection === 'keep-alive'),
+        closedDuringTheDrain: sentDuring.every((o) => o.connection === 'close'),
+        readiness: readiness.map((probe) => probe.status ?? probe.error),
+        inFlightAtTheEndOfTheDrain: [held.status ?? held.error, held.connection],
+        newConnectionAfterTheDrain: afterDrain.status ?? afterDrain.error,
+        stillRunningWhileTheRequestWasHeld: exitedBeforeTheAnswer === undefined,
+        exitCode: exit?.code,
+        exitSignal: exit?.signal ?? null,
+        exitedWithinDrainPlus10s: exit !== undefined && exit.at - signalledAt < DRAIN_MS + CLOSE_DEADLINE_MS,
+        errorLinesOnStdout: errorsIn(server!.stdout()),
+        stderr: server!.stderr().trim(),
+      }).toEqual({
+        answers: { 200: REQUESTS },
+        answersByKind: Object.fromEntries(KINDS.map((kind) => [kind, { 200: REQUESTS / KINDS.length }])),
+        allSentWithinTheDrain: true,
+        sentBeforeAndDuring: [true, true],
+        keptAliveBeforeTheSignal: true,
+        closedDuringTheDrain: true,
+        readiness: [200, 503, 503, 503, 503, 503],
+        inFlightAtTheEndOfTheDrain: [200, 'close'],
+        newConnectionAfterTheDrain: 'ECONNREFUSED',
+        stillRunningWhileTheRequestWasHeld: true,
+        exitCode: 0,
+        exitSignal: null,
+        exitedWithinDrainPlus10s: true,
+        errorLinesOnStdout: [],
+        stderr: '',
+      });
+      // The drain lasted SHUTDOWN_DRAIN_MS by the server's own clock.
+      const logTime = (text: string) => (JSON.parse(server!.stdout().split('\n').find((line) => line.includes(text))!) as { time: number }).time;
+      expect(logTime('Drain over') - logTime('SIGTERM received: shutting down')).toBeGreaterThanOrEqual(DRAIN_MS - 5);
+    } finally {
+      busy.destroy();
+      idle.destroy();
+      await locker.end();
+    }
   }, 40_000);
 });
 
@@ -189,7 +234,8 @@ describe('draining keep-alive connections (in-process app.close())', () => {
       const response = await inFlight;
       const answeredAt = performance.now();
       expect(response.status).toBe(200);
-      // Fastify's keepAliveTimeout is 72 s: a close waiting for the idle socket would blow far past this.
+      expect(response.headers.connection).toBe('close');
+      // The keep-alive timeout is 72 s: a close waiting for the idle socket would blow far past this.
       const closedAt = await within(closing, 3_000);
       expect({ closedWithin3sOfTheAnswer: closedAt !== undefined && closedAt - answeredAt < 3_000 }).toEqual({
         closedWithin3sOfTheAnswer: true,
