@@ -9,6 +9,10 @@ describe('validateEnvironment', () => {
     expect(environment.BCRYPT_COST).toBe(12);
     expect(environment.SESSION_TTL).toBe('12h');
     expect(environment.DATABASE_URL).toBeUndefined();
+    expect(environment.LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS).toBe(10);
+    expect(environment.LOGIN_FAILURES_PER_ADDRESS).toBe(100);
+    expect(environment.LOGIN_FAILURES_PER_ACCOUNT).toBe(100);
+    expect(environment.LOGIN_FAILURE_WINDOW).toBe('15m');
   });
 
   it('converts numbers and booleans from strings', () => {
@@ -31,6 +35,9 @@ describe('validateEnvironment', () => {
     ['SESSION_TTL', 'forever'],
     ['PORT', '70000'],
     ['MIGRATE_ON_START', 'maybe'],
+    ['LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS', '0'],
+    ['LOGIN_FAILURES_PER_ADDRESS', 'many'],
+    ['LOGIN_FAILURE_WINDOW', 'a while'],
   ])('names %s when its value %p is invalid', (variable, value) => {
     expect(() => validateEnvironment({ [variable]: value })).toThrow(new RegExp(`^[\\s\\S]*${variable}:`));
   });
