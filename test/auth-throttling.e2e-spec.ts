@@ -209,6 +209,15 @@ describe('password confirmations share the budget with logins', () => {
 });
 
 describe('storage', () => {
+  it('never stores a login that names no account, only its SHA-256, so a key fits whatever was typed', async () => {
+    const address = freshAddress();
+    const typed = `Ü${'x'.repeat(254)}`;
+    expect((await attempt(typed, 'a password', address)).statusCode).toBe(401);
+    const keys = (await sql<{ key: string }>(app, 'select key from login_throttles')).map((row) => row.key);
+    expect(keys).toContain(accountKeyOf({ unknownLogin: typed }));
+    expect(keys.join(' ')).not.toContain('xxxxxxxx');
+  });
+
   it('keeps the counts in the login_throttles table: per account and address, per address, per account', async () => {
     const address = freshAddress();
     await fail(alice.email.toUpperCase(), 3, address);
@@ -219,8 +228,8 @@ describe('storage', () => {
       [
         { key: `account:user:${alice.id}`, failures: 3 },
         { key: `account:user:${alice.id}|client:${address}`, failures: 3 },
-        { key: `account:login:nobody_${alice.username}`, failures: 2 },
-        { key: `account:login:nobody_${alice.username}|client:${address}`, failures: 2 },
+        { key: accountKeyOf({ unknownLogin: `nobody_${alice.username}` }), failures: 2 },
+        { key: pairKeyOf({ unknownLogin: `nobody_${alice.username}` }, address), failures: 2 },
         { key: `client:${address}`, failures: 5 },
       ].sort(byKey),
     );

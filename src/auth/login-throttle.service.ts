@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { EntityManager, raw } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiProblemException } from '../common/errors/api-problem.exception.js';
@@ -15,9 +16,15 @@ export type PasswordCheck = 'login' | 'password.change' | 'account.delete' | 'pr
 
 export type ThrottleTier = 'account-and-address' | 'address' | 'account';
 
-/** One counter per account, whether a login names it by email or by username. */
+/**
+ * One counter per account, whether a login names it by email or by username. A login that names
+ * no account is kept as its SHA-256: it may be a password typed into the wrong field, and the
+ * key stays short enough for the pair key's column whatever was typed.
+ */
 export const accountKeyOf = (owner: PasswordOwner) =>
-  'userId' in owner ? `account:user:${owner.userId}` : `account:login:${owner.unknownLogin.trim().toLowerCase()}`;
+  'userId' in owner
+    ? `account:user:${owner.userId}`
+    : `account:login:${createHash('sha256').update(owner.unknownLogin.trim().toLowerCase(), 'utf8').digest('hex')}`;
 export const addressKeyOf = (clientAddress: string) => `client:${clientAddress}`;
 export const pairKeyOf = (owner: PasswordOwner, clientAddress: string) =>
   `${accountKeyOf(owner)}|${addressKeyOf(clientAddress)}`;
