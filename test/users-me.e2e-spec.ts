@@ -68,7 +68,7 @@ describe('PATCH /users/me', () => {
   it('changes email (stored lower-cased), username and name, and the new identifiers log in', async () => {
     const account = await registerAndLogin(app);
     const next = newAccountData({ name: '  Renamed Person  ' });
-    const response = await me(account, 'PATCH', { email: next.email.toUpperCase(), username: next.username, name: next.name });
+    const response = await me(account, 'PATCH', { email: next.email.toUpperCase(), username: next.username, name: next.name, currentPassword: account.password });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ id: account.id, email: next.email, username: next.username, name: 'Renamed Person' });
     expect((await me(account)).json()).toMatchObject({ email: next.email, username: next.username, name: 'Renamed Person' });
@@ -89,14 +89,35 @@ describe('PATCH /users/me', () => {
   it('answers 409 naming the field when the email or username belongs to someone else, in any case', async () => {
     const account = await registerAndLogin(app);
     const other = await registerAndLogin(app);
-    const emailTaken = await me(account, 'PATCH', { email: other.email.toUpperCase() });
+    const emailTaken = await me(account, 'PATCH', { email: other.email.toUpperCase(), currentPassword: account.password });
     expect(emailTaken.statusCode).toBe(409);
     expect(emailTaken.headers['content-type']).toContain('application/problem+json');
     expect(emailTaken.json().errors).toEqual([{ field: 'email', message: expect.any(String) }]);
-    const usernameTaken = await me(account, 'PATCH', { username: other.username.toUpperCase() });
+    const usernameTaken = await me(account, 'PATCH', { username: other.username.toUpperCase(), currentPassword: account.password });
     expect(usernameTaken.statusCode).toBe(409);
     expect(usernameTaken.json().errors).toEqual([{ field: 'username', message: expect.any(String) }]);
     expect((await me(account)).json()).toMatchObject({ email: account.email, username: account.username });
+  });
+
+  it.each([
+    ['email', (account: TestAccount) => ({ email: `moved.${account.username}@example.com` })],
+    ['username', (account: TestAccount) => ({ username: `moved_${account.username}` })],
+  ])('changing %s needs the current password: missing or wrong, 400 naming currentPassword, and nothing changes', async (_field, change) => {
+    const account = await registerAndLogin(app);
+    expectInvalid(await me(account, 'PATCH', { ...change(account), name: 'Not Applied' }), 'currentPassword');
+    expectInvalid(await me(account, 'PATCH', { ...change(account), currentPassword: `${account.password}?` }), 'currentPassword');
+    expectInvalid(await me(account, 'PATCH', { ...change(account), currentPassword: null }), 'currentPassword');
+    expect((await me(account)).json()).toMatchObject({ email: account.email, username: account.username, name: 'Test User' });
+    const response = await me(account, 'PATCH', { ...change(account), currentPassword: account.password });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject(change(account));
+  });
+
+  it('needs no password for the name, nor for sending the email and username unchanged', async () => {
+    const account = await registerAndLogin(app);
+    const response = await me(account, 'PATCH', { email: account.email.toUpperCase(), username: account.username, name: 'New Name' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ email: account.email, username: account.username, name: 'New Name' });
   });
 
   it.each(['email', 'username', 'name'])('answers 400 naming %s when it is null', async (field) => {

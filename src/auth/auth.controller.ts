@@ -2,6 +2,8 @@ import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiProblems } from '../common/errors/problem.schema.js';
+import { NoStore } from '../common/no-store.interceptor.js';
+import { Origin, type RequestOrigin } from '../common/request-origin.js';
 import { RequestHeader } from '../common/request-header.decorator.js';
 import { BEARER_SCHEME } from '../openapi.js';
 import { UserResponse } from '../users/dto/user-response.dto.js';
@@ -17,6 +19,7 @@ import { Public } from './public.decorator.js';
 import { SessionsService } from './sessions.service.js';
 
 @ApiTags('auth')
+@NoStore()
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -43,7 +46,9 @@ export class AuthController {
   @UseGuards(LocalAuthGuard)
   @ApiOperation({
     summary: 'Log in with email or username; returns a bearer token',
-    description: 'After 10 failed attempts for one account or from one address within 15 minutes: 429.',
+    description:
+      'Failed attempts are throttled (defaults, all configurable): 10 for one account from one address, 100 from one ' +
+      'address across accounts, 100 for one account from every address, within 15 minutes; past a limit: 429 with Retry-After.',
   })
   @ApiBody({ type: LoginDto })
   @ApiOkResponse({ type: LoginResponse })
@@ -71,7 +76,7 @@ export class AuthController {
   })
   @ApiNoContentResponse({ description: 'The token no longer works' })
   @ApiProblems(401)
-  async logout(@CurrentUser() caller: AuthenticatedUser): Promise<void> {
-    await this.sessions.revoke(caller.userId, caller.sessionId);
+  async logout(@CurrentUser() caller: AuthenticatedUser, @Origin() origin: RequestOrigin): Promise<void> {
+    await this.sessions.revoke(caller.userId, caller.sessionId, origin, 'logout');
   }
 }

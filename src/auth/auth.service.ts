@@ -1,10 +1,12 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ApiProblemException } from '../common/errors/api-problem.exception.js';
+import type { RequestOrigin } from '../common/request-origin.js';
 import { Environment } from '../config/environment.js';
+import { logSecurityEvent } from '../logging/security-events.js';
 import { hashPassword, verifyPassword } from '../users/password.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import { LoginThrottleService } from './login-throttle.service.js';
+import { LoginThrottleService, type PasswordOwner } from './login-throttle.service.js';
 
 /** One answer for every failed login, so it never tells which accounts exist. */
 export const invalidCredentials = () =>
@@ -29,17 +31,19 @@ export class AuthService implements OnModuleInit {
   }
 
   /** passport-local's check: throttled, constant-work, and silent about which part was wrong. */
-  async verifyCredentials(login: string, password: string, clientAddress: string): Promise<User> {
+  async verifyCredentials(login: string, password: string, origin: RequestOrigin): Promise<User> {
     const user = await this.users.findByLogin(login);
-    // One counter per account, whether it is named by email or by username.
-    const account = user ? `user:${user.id}` : `login:${login.trim().toLowerCase()}`;
-    await this.loginThrottle.assertAllowed(account, clientAddress);
-    const passwordMatches = await verifyPassword(password, user?.passwordHash ?? this.dummyHash);
-    if (!user || !passwordMatches || !user.isActive) {
-      await this.loginThrottle.recordFailure(account, clientAddress);
+    const owner: PasswordOwner = user ? { userId: user.id } : { unknownLogin: login };
+    // An inactive account's right password is a failure too, or the throttle would tell it apart.
+    const accepted = await this.loginThrottle.check(owner, origin, 'login', async () => {
+      const passwordMatches = await verifyPassword(password, user?.passwordHash ?? this.dummyHash);
+      return passwordMatches && user !== null && user.isActive;
+    });
+    if (!accepted || !user) {
+      logSecurityEvent('login.failed', origin, user ? { userId: user.id } : {});
       throw invalidCredentials();
     }
-    await this.loginThrottle.recordSuccess(account);
+    logSecurityEvent('login.succeeded', origin, { userId: user.id });
     return user;
   }
 }

@@ -1,6 +1,8 @@
 import { Controller, Delete, Get, HttpCode, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/errors/problem.schema.js';
+import { NoStore } from '../common/no-store.interceptor.js';
+import { Origin, type RequestOrigin } from '../common/request-origin.js';
 import { UuidParam } from '../common/uuid-param.decorator.js';
 import { BEARER_SCHEME } from '../openapi.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
@@ -11,6 +13,7 @@ import { SessionsService } from './sessions.service.js';
 
 @ApiTags('auth')
 @ApiBearerAuth(BEARER_SCHEME)
+@NoStore()
 @Controller('auth/sessions')
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
@@ -40,7 +43,8 @@ export class SessionsController {
   async revoke(
     @CurrentUser() caller: AuthenticatedUser,
     @UuidParam() id: string,
+    @Origin() origin: RequestOrigin,
   ): Promise<void> {
-    await this.sessions.revoke(caller.userId, id);
+    await this.sessions.revoke(caller.userId, id, origin, 'revoked');
   }
 }

@@ -1,10 +1,12 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
+import type { RequestOrigin } from '../common/request-origin.js';
 import { Environment } from '../config/environment.js';
 import { parseDuration } from '../config/duration.js';
 import { validationProblem } from '../common/errors/api-problem.exception.js';
 import { decodeCursor, encodeCursor, isCursorTimestamp, listFingerprint } from '../common/keyset-cursor.js';
+import { logSecurityEvent } from '../logging/security-events.js';
 import type { User } from '../users/user.entity.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 import { LoginThrottleService } from './login-throttle.service.js';
@@ -85,11 +87,12 @@ export class SessionsService {
   }
 
   /** Another user's session id answers exactly like a missing one. */
-  async revoke(userId: string, sessionId: string): Promise<void> {
+  async revoke(userId: string, sessionId: string, origin: RequestOrigin, reason: 'logout' | 'revoked'): Promise<void> {
     const deleted = await this.sessions.nativeDelete({ id: sessionId, user: userId });
     if (deleted === 0) {
       throw new NotFoundException('No such session.');
     }
+    logSecurityEvent('session.revoked', origin, { userId, sessionId, reason });
   }
 
   @Interval(PURGE_INTERVAL_MS)

@@ -13,6 +13,10 @@ describe('validateEnvironment', () => {
     expect(environment.HTTP_REQUEST_TIMEOUT_MS).toBe(30_000);
     expect(environment.HTTP_HEADERS_TIMEOUT_MS).toBe(10_000);
     expect(environment.HTTP_KEEP_ALIVE_TIMEOUT_MS).toBe(72_000);
+    expect(environment.LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS).toBe(10);
+    expect(environment.LOGIN_FAILURES_PER_ADDRESS).toBe(100);
+    expect(environment.LOGIN_FAILURES_PER_ACCOUNT).toBe(100);
+    expect(environment.LOGIN_FAILURE_WINDOW).toBe('15m');
   });
 
   it('drains 5 s on SIGTERM in production and not at all elsewhere, unless SHUTDOWN_DRAIN_MS says otherwise', () => {
@@ -64,6 +68,9 @@ describe('validateEnvironment', () => {
     ['SHUTDOWN_DRAIN_MS', '-1'],
     ['HTTP_KEEP_ALIVE_TIMEOUT_MS', '0'],
     ['HTTP_REQUEST_TIMEOUT_MS', 'soon'],
+    ['LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS', '0'],
+    ['LOGIN_FAILURES_PER_ADDRESS', 'many'],
+    ['LOGIN_FAILURE_WINDOW', 'a while'],
   ])('names %s when its value %p is invalid', (variable, value) => {
     expect(() => validateEnvironment({ [variable]: value })).toThrow(new RegExp(`^[\\s\\S]*${variable}:`));
   });

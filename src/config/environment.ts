@@ -108,6 +108,30 @@ export class Environment {
   @IsBoolean()
   TRUST_PROXY = false;
 
+  /** Login throttling (docs/SECURITY.md, "Login abuse"): failed password checks per window. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = 10;
+
+  /** Failures from one client address across every account it tries. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  LOGIN_FAILURES_PER_ADDRESS = 100;
+
+  /** Failures against one account from every address together: the account-wide ceiling. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  LOGIN_FAILURES_PER_ACCOUNT = 100;
+
+  @Matches(DURATION_PATTERN, { message: 'LOGIN_FAILURE_WINDOW must be a duration such as 15m or 900s' })
+  LOGIN_FAILURE_WINDOW = '15m';
+
   @Transform(toInteger)
   @IsInt()
   @Min(1)
@@ -202,6 +226,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   }
   parseDuration(environment.SESSION_TTL);
   parseDuration(environment.SESSION_IDLE_TIMEOUT);
+  parseDuration(environment.LOGIN_FAILURE_WINDOW);
   if (environment.HTTP_HEADERS_TIMEOUT_MS > environment.HTTP_REQUEST_TIMEOUT_MS) {
     // Node's http server refuses to start with headers allowed longer than the whole request.
     throw new Error(

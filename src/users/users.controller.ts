@@ -1,8 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Ip, Patch, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { ApiProblems } from '../common/errors/problem.schema.js';
+import { NoStore } from '../common/no-store.interceptor.js';
+import { Origin, type RequestOrigin } from '../common/request-origin.js';
 import { BEARER_SCHEME } from '../openapi.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { DeleteAccountDto } from './dto/delete-account.dto.js';
@@ -12,6 +14,7 @@ import { UsersService } from './users.service.js';
 
 @ApiTags('users')
 @ApiBearerAuth(BEARER_SCHEME)
+@NoStore()
 @Controller('users/me')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
@@ -32,12 +35,18 @@ export class UsersController {
   @ApiOperation({
     summary: 'Change email, username or name',
     description:
-      'Changes the fields given; an email or username another account holds answers 409.',
+      'Changes the fields given; an email or username another account holds answers 409. ' +
+      'Changing email or username (other than its letter case) needs `currentPassword`: missing or wrong, 400 naming it. ' +
+      'Wrong passwords count against the login throttle: past its limits, 429 with Retry-After.',
   })
   @ApiOkResponse({ type: UserResponse })
-  @ApiProblems(400, 401, 409)
-  async update(@CurrentUser() caller: AuthenticatedUser, @Body() body: UpdateProfileDto): Promise<UserResponse> {
-    return UserResponse.from(await this.users.updateProfile(caller.userId, body));
+  @ApiProblems(400, 401, 409, 429)
+  async update(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Body() body: UpdateProfileDto,
+    @Origin() origin: RequestOrigin,
+  ): Promise<UserResponse> {
+    return UserResponse.from(await this.users.updateProfile(caller.userId, body, origin));
   }
 
   @Put('password')
@@ -52,9 +61,9 @@ export class UsersController {
   async changePassword(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: ChangePasswordDto,
-    @Ip() clientAddress: string,
+    @Origin() origin: RequestOrigin,
   ): Promise<void> {
-    await this.users.changePassword(caller.userId, caller.sessionId, body, clientAddress);
+    await this.users.changePassword(caller.userId, caller.sessionId, body, origin);
   }
 
   @Delete()
@@ -69,8 +78,8 @@ export class UsersController {
   async delete(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: DeleteAccountDto,
-    @Ip() clientAddress: string,
+    @Origin() origin: RequestOrigin,
   ): Promise<void> {
-    await this.users.deleteAccount(caller.userId, body.password, clientAddress);
+    await this.users.deleteAccount(caller.userId, body.password, origin);
   }
 }

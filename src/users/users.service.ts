@@ -1,11 +1,13 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
-import { LoginThrottleService } from '../auth/login-throttle.service.js';
+import { LoginThrottleService, type PasswordCheck } from '../auth/login-throttle.service.js';
 import { Session } from '../auth/session.entity.js';
 import { definedOnly } from '../common/defined-only.js';
 import { validationProblem } from '../common/errors/api-problem.exception.js';
 import { conflictFromUniqueViolation, type UniqueConflict } from '../common/errors/unique-violation.js';
+import type { RequestOrigin } from '../common/request-origin.js';
 import { Environment } from '../config/environment.js';
+import { logSecurityEvent } from '../logging/security-events.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { UpdateProfileDto } from './dto/update-profile.dto.js';
 import { User } from './user.entity.js';
@@ -49,49 +51,63 @@ export class UsersService {
     return this.users.findOneOrFail(userId);
   }
 
-  async updateProfile(userId: string, changes: UpdateProfileDto): Promise<User> {
+  /**
+   * Email and username are what a login names, so changing either asks for the current
+   * password, like a password change (a stolen token must not take the account over).
+   * A change of case alone is not a change: logins ignore case.
+   */
+  async updateProfile(userId: string, changes: UpdateProfileDto, origin: RequestOrigin): Promise<User> {
+    const { currentPassword, ...profile } = changes;
     const user = await this.getById(userId);
+    const changesIdentifiers =
+      (profile.email !== undefined && profile.email !== user.email) ||
+      (profile.username !== undefined && profile.username.toLowerCase() !== user.username.toLowerCase());
+    if (changesIdentifiers) {
+      if (currentPassword === undefined) {
+        throw validationProblem([{ field: 'currentPassword', message: 'currentPassword is required to change email or username' }]);
+      }
+      await this.assertPassword(user, currentPassword, 'currentPassword', origin, 'profile.change');
+    }
     // The DTO lower-cases the email already, as the entity's constructor does for new accounts.
-    this.em.assign(user, definedOnly(changes));
+    this.em.assign(user, definedOnly(profile));
     await this.flushAccount();
+    if (changesIdentifiers) {
+      logSecurityEvent('account.identifiers.changed', origin, { userId });
+    }
     return user;
   }
 
   /** New password and the revocation of every other session commit together or not at all. */
-  async changePassword(
-    userId: string,
-    currentSessionId: string,
-    change: ChangePasswordDto,
-    clientAddress: string,
-  ): Promise<void> {
+  async changePassword(userId: string, currentSessionId: string, change: ChangePasswordDto, origin: RequestOrigin): Promise<void> {
     const user = await this.getById(userId);
-    await this.assertPassword(user, change.currentPassword, 'currentPassword', clientAddress);
+    await this.assertPassword(user, change.currentPassword, 'currentPassword', origin, 'password.change');
     await user.setPassword(change.newPassword, this.environment.BCRYPT_COST);
-    await this.em.transactional(async (em) => {
-      await em.nativeDelete(Session, { user: userId, id: { $ne: currentSessionId } });
+    const revokedSessions = await this.em.transactional(async (em) => {
+      const revoked = await em.nativeDelete(Session, { user: userId, id: { $ne: currentSessionId } });
       await em.flush();
+      return revoked;
     });
+    logSecurityEvent('password.changed', origin, { userId, sessionId: currentSessionId, revokedSessions });
   }
 
   /** Deletes the account; the database cascades to its tasks, categories and sessions. */
-  async deleteAccount(userId: string, password: string, clientAddress: string): Promise<void> {
+  async deleteAccount(userId: string, password: string, origin: RequestOrigin): Promise<void> {
     const user = await this.getById(userId);
-    await this.assertPassword(user, password, 'password', clientAddress);
+    await this.assertPassword(user, password, 'password', origin, 'account.delete');
     await this.em.remove(user).flush();
+    logSecurityEvent('account.deleted', origin, { userId });
   }
 
   /**
-   * A stolen token must not become a way to guess the password: wrong confirmations count
-   * against the same per-account and per-address budget as failed logins.
+   * A stolen token must not become a way to guess the password: confirmations go through the
+   * same throttle as logins, counted before the comparison.
    */
-  private async assertPassword(user: User, password: string, field: string, clientAddress: string): Promise<void> {
-    const account = `user:${user.id}`;
-    await this.loginThrottle.assertAllowed(account, clientAddress);
-    if (!(await user.checkPassword(password))) {
-      await this.loginThrottle.recordFailure(account, clientAddress);
+  private async assertPassword(user: User, password: string, field: string, origin: RequestOrigin, action: PasswordCheck): Promise<void> {
+    const matches = await this.loginThrottle.check({ userId: user.id }, origin, action, () => user.checkPassword(password));
+    if (!matches) {
+      logSecurityEvent('password.confirmation.failed', origin, { userId: user.id, action });
       throw validationProblem([{ field, message: `${field} is incorrect` }]);
     }
-    await this.loginThrottle.recordSuccess(account);
   }
 
   private async flushAccount(): Promise<void> {

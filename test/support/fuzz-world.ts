@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LightMyRequestResponse } from 'fastify';
-import { LOGIN_FAILURE_LIMIT } from '../../src/auth/login-throttle.service.js';
+import { accountKeyOf } from '../../src/auth/login-throttle.service.js';
+import { validateEnvironment } from '../../src/config/environment.js';
 import { newAccountData, type TestAccount } from './accounts.js';
 import type { Operation } from './openapi-contract.js';
 import { sql } from './openapi-fixtures.js';
@@ -95,7 +96,7 @@ export class FuzzWorld {
       return { ...this.logoutUser, token, sessionId, auth: { authorization: `Bearer ${token}` } };
     }
     if (ACCOUNT_CHANGING.has(operation.key)) {
-      // Wrong passwords lock an account for 15 minutes (the login throttle): a locked one is
+      // Wrong passwords lock an account for a while (the login throttle): a locked one is
       // replaced, so both 429 and the success path stay reachable.
       if (!this.throwaway || (await this.isLocked(this.throwaway))) {
         this.throwaway = await this.newAccount();
@@ -108,8 +109,9 @@ export class FuzzWorld {
   }
 
   private async isLocked(account: Account): Promise<boolean> {
-    const [row] = await sql<{ failures: number }>(this.app, 'select failures from login_throttles where key = ?', [`account:user:${account.id}`]);
-    return (row?.failures ?? 0) >= LOGIN_FAILURE_LIMIT;
+    // Requests come from random addresses, so it is the account-wide ceiling that locks it.
+    const [row] = await sql<{ failures: number }>(this.app, 'select failures from login_throttles where key = ?', [accountKeyOf({ userId: account.id })]);
+    return (row?.failures ?? 0) >= validateEnvironment(process.env).LOGIN_FAILURES_PER_ACCOUNT;
   }
 
   private async ids(table: 'tasks' | 'categories' | 'sessions', userId: string, exclude = ''): Promise<string[]> {
