@@ -62,7 +62,7 @@ export class AuthController {
   @ApiBearerAuth(BEARER_SCHEME)
   @ApiOperation({ summary: 'Revoke the token making this request' })
   @ApiNoContentResponse({ description: 'The token no longer works' })
-  @ApiProblems(401)
+  @ApiProblems(400, 401)
   async logout(@CurrentUser() caller: AuthenticatedUser): Promise<void> {
     await this.sessions.revoke(caller.userId, caller.sessionId);
   }

@@ -43,7 +43,7 @@ export class CategoriesController {
   @Patch(':id')
   @ApiOperation({ summary: 'Rename or recolour a category' })
   @ApiOkResponse({ type: CategoryResponse })
-  @ApiProblems(400, 401, 404, 409)
+  @ApiProblems(400, 401, 404, 409, 415)
   async update(
     @CurrentUser() caller: AuthenticatedUser,
     @UuidParam() id: string,

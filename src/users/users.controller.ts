@@ -27,7 +27,7 @@ export class UsersController {
   @Patch()
   @ApiOperation({ summary: 'Change email, username or name' })
   @ApiOkResponse({ type: UserResponse })
-  @ApiProblems(400, 401, 409)
+  @ApiProblems(400, 401, 409, 415)
   async update(@CurrentUser() caller: AuthenticatedUser, @Body() body: UpdateProfileDto): Promise<UserResponse> {
     return UserResponse.from(await this.users.updateProfile(caller.userId, body));
   }
@@ -36,7 +36,7 @@ export class UsersController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Change the password; every other session is revoked' })
   @ApiNoContentResponse({ description: 'Changed' })
-  @ApiProblems(400, 401, 429)
+  @ApiProblems(400, 401, 415, 429)
   async changePassword(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: ChangePasswordDto,
@@ -49,7 +49,7 @@ export class UsersController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete the account and everything it owns' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiProblems(400, 401, 429)
+  @ApiProblems(400, 401, 415, 429)
   async delete(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: DeleteAccountDto,
