@@ -8,6 +8,7 @@ import { pino, type DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { mapErrorToProblem } from './common/errors/problem-mapping.js';
 import { PROBLEM_CONTENT_TYPE } from './common/errors/problem.js';
+import { useJsonBodyParser } from './common/json-body.js';
 import { Environment, validateEnvironment } from './config/environment.js';
 import { ShutdownState } from './health/shutdown-state.js';
 import { createRootLogger, RequestLogLines, requestIdFor } from './logging/request-log.js';
@@ -101,7 +102,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', (request, reply, done) => setSecurityHeaders(request.raw, reply.raw, done as HelmetDone));
   // The API speaks JSON only: any other body type answers 415 instead of reaching validation.
-  fastify.removeContentTypeParser('text/plain');
+  useJsonBodyParser(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
     done();
@@ -109,6 +110,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ rootLogger }), adapter, {
     bufferLogs: true,
+    // Nest's own parsers would add application/x-www-form-urlencoded, a body any web page can
+    // post cross-origin without a preflight; useJsonBodyParser is the only one.
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   closeConnectionsWhileDraining(fastify, app.get(ShutdownState));

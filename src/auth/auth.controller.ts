@@ -75,7 +75,7 @@ export class AuthController {
       'Ends the session of the bearer token sent: that token answers 401 from now on. Other sessions of the account stay valid.',
   })
   @ApiNoContentResponse({ description: 'The token no longer works' })
-  @ApiProblems(401)
+  @ApiProblems(400, 401)
   async logout(@CurrentUser() caller: AuthenticatedUser, @Origin() origin: RequestOrigin): Promise<void> {
     await this.sessions.revoke(caller.userId, caller.sessionId, origin, 'logout');
   }

@@ -59,7 +59,7 @@ export class CategoriesController {
       'Changes the fields given. A name another of the caller\'s categories already has (ignoring case) answers 409.',
   })
   @ApiOkResponse({ type: CategoryResponse })
-  @ApiProblems(400, 401, 404, 409)
+  @ApiProblems(400, 401, 404, 409, 415)
   async update(
     @CurrentUser() caller: AuthenticatedUser,
     @UuidParam() id: string,

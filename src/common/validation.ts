@@ -1,7 +1,7 @@
 import { type ArgumentMetadata, ValidationPipe, type Type, type ValidationError } from '@nestjs/common';
 import { validationProblem } from './errors/api-problem.exception.js';
 import type { FieldError } from './errors/problem.js';
-import { findUnsafe } from './unsafe-input.js';
+import { BODY_FIELD } from './unsafe-input.js';
 
 function flatten(errors: ValidationError[], parentPath = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -11,17 +11,20 @@ function flatten(errors: ValidationError[], parentPath = ''): FieldError[] {
   });
 }
 
+const NOT_DTOS: unknown[] = [Object, Array, String, Number, Boolean];
+
 /**
- * Bodies are first checked for what class-transformer would drop or PostgreSQL would refuse
- * without naming the field: Object.prototype key names (`constructor`, `valueOf`...) and NUL.
+ * A DTO body must be a JSON object. ValidationPipe would turn a missing or `null` body into `{}`,
+ * which a partial update (every field optional) accepts as a change of nothing.
+ * Strings that cannot be stored as sent and over-deep nesting never get here: the JSON body
+ * parser (json-body.ts) refuses them first.
  */
 class BodyValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body') {
-      const unsafe = findUnsafe(value);
-      if (unsafe) {
-        throw validationProblem([unsafe]);
-      }
+    const isDto = typeof metadata.metatype === 'function' && !NOT_DTOS.includes(metadata.metatype);
+    if (metadata.type === 'body' && isDto && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+      const message = value === undefined ? `${BODY_FIELD} is required: send a JSON object` : `${BODY_FIELD} must be a JSON object`;
+      throw validationProblem([{ field: BODY_FIELD, message }]);
     }
     return super.transform(value, metadata);
   }

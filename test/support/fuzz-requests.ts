@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { encodeCursor, listFingerprint } from '../../src/common/keyset-cursor.js';
 import type { OpenApiParameter, Operation, Schema } from './openapi-contract.js';
 import { resourceOf } from './openapi-contract.js';
-import { dateTime, hugeString, INVALID_DATES, marker, Marker, nastyString, validObject, validValue, wrongTypeValue, type MarkerKind } from './fuzz-values.js';
+import { MAX_JSON_DEPTH } from '../../src/common/json-body.js';
+import { dateTime, growsWhenLowerCased, hugeString, INVALID_DATES, loneSurrogateString, marker, Marker, nastyString, validObject, validValue, wrongTypeValue, type MarkerKind } from './fuzz-values.js';
 
 /** A body as sent: a JSON value (markers resolved at send time) or raw text, and its content type. */
 export interface BodyCase {
@@ -34,11 +35,19 @@ export interface FuzzRequest {
 const SERVER_OWNED = ['id', 'userId', 'user', 'version', 'completedAt', 'createdAt', 'updatedAt', 'passwordHash', 'isActive', 'emailVerified', 'taskCount'];
 /** Keys that exist on every object's prototype: an allow-list must refuse them like any other. */
 const PROTOTYPE_KEYS = ['constructor', 'hasOwnProperty', 'toString', 'valueOf', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupGetter__'];
-const WRONG_CONTENT_TYPES = ['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/html'];
+const WRONG_CONTENT_TYPES = [
+  'text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/html',
+  'application/merge-patch+json', 'application/json; charset=iso-8859-1',
+];
 // (A leading BOM is not here: RFC 8259 lets a parser ignore it.)
 const BROKEN_JSON = ['{"title": ', '{', '', '{"a":1}}', "{'title':'x'}", 'NaN', '\u0000', '{"title":"x",}', '[', 'undefined', '{"title":"\\ud800"'];
 /** Units a validator may count differently from PostgreSQL (UTF-16 units, code points, graphemes). */
 const LENGTH_UNITS = ['a', 'é', '😀', '❤️', 'e\u0301', '👨‍👩‍👧‍👦', '\u0000'];
+
+/** `[[...]]` nested `depth` levels: from just inside the documented limit to 45,000 levels (90 KB). */
+const deepJson = fc
+  .oneof(fc.integer({ min: MAX_JSON_DEPTH - 2, max: MAX_JSON_DEPTH + 2 }), fc.constant(45_000))
+  .map((depth) => ({ depth, text: `${'['.repeat(depth)}${']'.repeat(depth)}` }));
 
 /** `{"<key>":<value>,...rest}` as text: how a `__proto__` key reaches the server intact. */
 function withRawKey(body: Record<string, unknown>, key: string, value: unknown): string {
@@ -84,7 +93,7 @@ export function bodyArbitrary(schema: Schema, slow: boolean): fc.Arbitrary<BodyC
     {
       weight: 1,
       arbitrary: fc.oneof(
-        fc.constantFrom('[]', '"a string"', '42', 'true', '[{"title":"x"}]').map((text) => ({ kind: 'not-an-object', text, mustReject: 'a body that is not an object' })),
+        fc.constantFrom('[]', '"a string"', '42', 'true', 'null', '[{"title":"x"}]').map((text) => ({ kind: 'not-an-object', text, mustReject: 'a body that is not an object' })),
         fc.constantFrom(...BROKEN_JSON).map((text) => ({ kind: 'broken-json', text, mustReject: 'a body that is not JSON' })),
       ),
     },
@@ -93,6 +102,24 @@ export function bodyArbitrary(schema: Schema, slow: boolean): fc.Arbitrary<BodyC
       arbitrary: fc
         .tuple(valid, fc.oneof(fc.constantFrom(...WRONG_CONTENT_TYPES), fc.constant(null)))
         .map(([value, contentType]) => ({ kind: 'wrong-content-type', text: JSON.stringify(value), contentType, mustReject: 'a body that is not application/json' })),
+    },
+    {
+      weight: 1,
+      arbitrary: valid.map((value) => ({
+        kind: 'form-post',
+        text: new URLSearchParams(Object.entries(value).map(([key, v]): [string, string] => [key, typeof v === 'string' ? v : JSON.stringify(v) ?? ''])).toString(),
+        contentType: 'application/x-www-form-urlencoded',
+        mustReject: 'a form post (JSON only)',
+      })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(valid, deepJson).map(([body, { depth, text }]) => ({
+        kind: 'deep-json',
+        field: `depth ${depth}`,
+        text: withRawKey(body, 'nested', '').replace('"nested":""', `"nested":${text}`),
+        mustReject: depth + 1 > MAX_JSON_DEPTH ? `JSON nested deeper than ${MAX_JSON_DEPTH} levels` : 'an unknown property',
+      })),
     },
   ];
   const add = (weight: number, kind: string, arbitrary: fc.Arbitrary<[string, Record<string, unknown>]> | undefined, mustReject?: string) => {
@@ -106,6 +133,8 @@ export function bodyArbitrary(schema: Schema, slow: boolean): fc.Arbitrary<BodyC
     const max = p.maxLength as number;
     return fc.tuple(fc.constantFrom(...LENGTH_UNITS), fc.constantFrom(Math.floor(max / 2) + 1, max - 1, max, max + 1)).map(([unit, n]) => unit.repeat(Math.max(n, 1)));
   }));
+  add(2, 'lone-surrogate', mutateProperty(schema, valid, (_n, p) => p.type === 'string', () => loneSurrogateString), 'a string with a lone surrogate');
+  add(1, 'grows-lower-cased', mutateProperty(schema, valid, (_n, p) => p.type === 'string', () => growsWhenLowerCased));
   add(1, 'huge-string', mutateProperty(schema, valid, (_n, p) => p.type === 'string', () => hugeString), 'a string past its maxLength');
   add(1, 'invalid-date', mutateProperty(schema, valid, (_n, p) => p.format === 'date-time', () => fc.constantFrom(...INVALID_DATES)), 'an invalid date-time');
   if (required.length > 0) {
@@ -231,7 +260,9 @@ export function requestArbitrary(op: Operation, slow: boolean): fc.Arbitrary<Fuz
     headers: headersArbitrary(parameters.filter((p) => p.in === 'header')),
     body: op.bodySchema
       ? bodyArbitrary(op.bodySchema, slow)
-      : op.method === 'GET' ? noBody : fc.oneof({ weight: 6, arbitrary: noBody }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }).map((value) => ({ kind: 'ignored-body', text: JSON.stringify(value) ?? 'null' })) }),
+      : op.method === 'GET' ? noBody : fc.oneof({ weight: 6, arbitrary: noBody }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }).map((value) => ({ kind: 'ignored-body', text: JSON.stringify(value) ?? 'null' })) },
+        { weight: 1, arbitrary: deepJson.map(({ depth, text }) => ({ kind: 'ignored-deep-body', field: `depth ${depth}`, text, ...(depth > MAX_JSON_DEPTH ? { mustReject: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` } : {}) })) },
+        { weight: 1, arbitrary: fc.constant<BodyCase>({ kind: 'empty-json-body', text: '' }) }),
     credential: fc.oneof({ weight: 30, arbitrary: fc.constant<Credential>('caller') }, { weight: 3, arbitrary: fc.constantFrom<Credential>('none', 'garbage', 'lowercase-scheme') }),
     remoteAddress: fc.ipV4(),
   }).map(({ path, query, cursor, headers, body, credential, remoteAddress }) => ({

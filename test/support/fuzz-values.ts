@@ -32,6 +32,16 @@ export const NASTY_FRAGMENTS = [
   'NaN', '-1', '1e309', '0x10', 'true', '[]', '{}', '__proto__', 'constructor', ' ', '   padded   ',
 ];
 
+/** Strings that are not well-formed Unicode: the API must refuse them, never store them altered (U+FFFD). */
+export const loneSurrogateString: fc.Arbitrary<string> = fc
+  .tuple(fc.string({ maxLength: 10 }), fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff', '\ude00\ud83d'), fc.string({ maxLength: 10 }))
+  .map(([before, lone, after]) => `${before}${lone}${after}`);
+
+/** U+0130 (and friends) grow when lower-cased: "İ" becomes "i" + U+0307, so a length judged before lower-casing lies. */
+export const growsWhenLowerCased: fc.Arbitrary<string> = fc
+  .tuple(fc.constantFrom('\u0130', 'İa', '\u0130@example.com'), fc.integer({ min: 1, max: 300 }))
+  .map(([unit, n]) => unit.repeat(n));
+
 /** 10k to 200k characters: past every maxLength, and past the 100 KiB body limit at the top end. */
 export const hugeString = fc
   .tuple(fc.constantFrom('a', '😀', '\u0000', '❤️', "' OR 1=1 --", '<script>', 'é'), fc.integer({ min: 10_000, max: 200_000 }))
@@ -93,7 +103,7 @@ export const PROPERTY_HINTS: Hints = {
   categoryId: fc.oneof(marker('category'), marker('category'), marker('otherCategory'), fc.uuid(), fc.constant(null)),
   password: fc.oneof(marker('password'), marker('password'), fc.string({ minLength: 8, maxLength: 40 })),
   currentPassword: fc.oneof(marker('password'), fc.string({ minLength: 8, maxLength: 40 })),
-  login: fc.oneof(marker('loginName'), marker('loginName'), fc.string({ minLength: 1, maxLength: 30 })),
+  login: fc.oneof(marker('loginName'), marker('loginName'), fc.string({ minLength: 1, maxLength: 30 }), growsWhenLowerCased),
   email: fc.oneof({ weight: 5, arbitrary: email }, { weight: 1, arbitrary: marker('otherEmail') }),
   username: fc.oneof({ weight: 5, arbitrary: fc.stringMatching(/^[A-Za-z0-9_.-]{3,50}$/) }, { weight: 1, arbitrary: marker('otherUsername') }),
   name: fc.oneof({ weight: 5, arbitrary: fc.string({ minLength: 1, maxLength: 100 }) }, { weight: 1, arbitrary: marker('categoryName') }),

@@ -1,11 +1,18 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import { CharLength } from '../../common/char-length.decorator.js';
-import { Trim } from '../../common/transforms.js';
+import { TrimLowerCase } from '../../common/transforms.js';
 
 export class LoginDto {
-  @ApiProperty({ description: 'Email or username', example: 'jane.smith', minLength: 1, maxLength: 255 })
-  @Trim()
+  @ApiProperty({
+    description: 'Email or username, compared case-insensitively: at most 255 characters once lower-cased',
+    example: 'jane.smith',
+    minLength: 1,
+    maxLength: 255,
+  })
+  // Judged lower-cased, as it is looked up and counted: some characters grow when lower-cased
+  // (U+0130 "İ" becomes "i" + U+0307), and the login-throttle key has a column length.
+  @TrimLowerCase()
   @IsString()
   @CharLength(1, 255)
   login: string;
