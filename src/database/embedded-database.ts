@@ -118,6 +118,14 @@ function runningServer(dataDir: string): { pid: number; port: number } | undefin
       return undefined; // A stale file: PostgreSQL itself replaces it at start.
     }
   }
+  // A pid reused by an unrelated program after a crash is not our server (Linux tells).
+  try {
+    if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) {
+      return undefined;
+    }
+  } catch {
+    // No /proc (macOS): trust the live pid.
+  }
   return { pid, port };
 }
 
