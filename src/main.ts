@@ -35,6 +35,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(error instanceof Error ? error.message : `Failed: ${String(error)}`);
   process.exit(1);
 });

@@ -26,9 +26,13 @@ export async function locateDatabase(environment: Environment): Promise<Database
     port: environment.EMBEDDED_DATABASE_PORT,
     databaseName: 'tasktracker',
   });
+  const where = embedded.relocatedFrom
+    ? `data in ${embedded.dataDir}, since the postgres OS user cannot reach ${embedded.relocatedFrom}`
+    : `data in ${embedded.dataDir}`;
+  const whose = embedded.shared ? 'the embedded PostgreSQL already running for this checkout' : 'embedded PostgreSQL';
   return {
     url: embedded.url,
-    description: `embedded PostgreSQL at ${describeDatabaseUrl(embedded.url)} (data in ${embedded.dataDir})`,
+    description: `${whose} at ${describeDatabaseUrl(embedded.url)} (${where})`,
     embedded: true,
     release: () => embedded.stop(),
   };

@@ -2,7 +2,6 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedDatabase } from '../../src/database/embedded-database.ts';
 import { assertTestDatabase, dropDatabase, ensureDatabaseExists } from './test-database.ts';
 import { freePort } from './free-port.ts';
 
@@ -23,6 +22,9 @@ export default async function globalSetup(): Promise<void> {
     process.env.TEST_DATABASE_URL = given;
     return;
   }
+  // src/ files import each other with `.js` suffixes, which only the TypeScript loader resolves.
+  await import('@swc-node/register/esm-register');
+  const { startEmbeddedDatabase } = await import('../../src/database/embedded-database.js');
   const root = mkdtempSync(join(tmpdir(), 'tasktracker-test-'));
   // When run as root, PostgreSQL runs as the `postgres` user and must reach its data directory.
   chmodSync(root, 0o755);
