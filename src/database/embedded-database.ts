@@ -86,10 +86,8 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   }
   const server = await startServer(binaries.postgres, dataDir, options.port, runAs);
   try {
-    let password = readPassword(dataDir);
-    if (password === undefined) {
-      password = await replaceLegacyPassword(urlFor(options.port, LEGACY_PASSWORD, 'postgres'), dataDir);
-    }
+    const password =
+      readPassword(dataDir) ?? (await replaceLegacyPassword(urlFor(options.port, LEGACY_PASSWORD, 'postgres'), dataDir));
     await createDatabaseIfMissing(urlFor(options.port, password, 'postgres'), options.databaseName);
     return { url: urlFor(options.port, password), dataDir, relocatedFrom, shared: false, stop: () => stopServer(server) };
   } catch (error) {
