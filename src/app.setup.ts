@@ -9,6 +9,7 @@ import { AppModule } from './app.module.js';
 import { mapErrorToProblem } from './common/errors/problem-mapping.js';
 import { PROBLEM_CONTENT_TYPE } from './common/errors/problem.js';
 import { Environment, validateEnvironment } from './config/environment.js';
+import { fastifyTrustProxy, parseTrustProxy } from './config/trust-proxy.js';
 import { createRootLogger, RequestLogLines, requestIdFor } from './logging/request-log.js';
 import { setUpOpenApi } from './openapi.js';
 
@@ -16,7 +17,6 @@ export const API_PREFIX = 'api';
 export const MAX_BODY_BYTES = 100 * 1024;
 
 export interface CreateAppOptions {
-  trustProxy?: boolean;
   /** Where log lines go; stdout by default (tests capture them). */
   logDestination?: DestinationStream;
 }
@@ -45,13 +45,15 @@ type HelmetDone = Parameters<typeof setSecurityHeaders>[2];
  * security headers, error model and OpenAPI document under test are the ones in production.
  */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
-  // Fastify needs its logger before Nest (and its validated Environment provider) exists.
-  const rootLogger = createRootLogger(validateEnvironment(process.env).LOG_LEVEL, options.logDestination);
+  // Fastify needs its logger and proxy trust before Nest (and its validated Environment provider) exists.
+  const environment = validateEnvironment(process.env);
+  const rootLogger = createRootLogger(environment.LOG_LEVEL, options.logDestination);
   const adapter = new FastifyAdapter({
     loggerInstance: rootLogger,
     logController: new RequestLogLines(),
     bodyLimit: MAX_BODY_BYTES,
-    trustProxy: options.trustProxy ?? false,
+    // Decides request.ip, the address every per-address count keys on (common/client-address.ts).
+    trustProxy: fastifyTrustProxy(parseTrustProxy(environment.TRUST_PROXY)),
     return503OnClosing: true,
     requestIdHeader: false,
     genReqId: requestIdFor,

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { ApiProblems } from '../common/errors/problem.schema.js';
 import { RequestHeader } from '../common/request-header.decorator.js';
 import { BEARER_SCHEME } from '../openapi.js';
+import { RegistrationLimitGuard } from '../rate-limit/registration-limit.guard.js';
 import { UserResponse } from '../users/dto/user-response.dto.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
@@ -26,9 +27,15 @@ export class AuthController {
 
   @Public()
   @Post('register')
-  @ApiOperation({ summary: 'Create an account' })
+  @UseGuards(RegistrationLimitGuard)
+  @ApiOperation({
+    summary: 'Create an account',
+    description:
+      'At most REGISTER_LIMIT_PER_HOUR (default 20) attempts per client address per hour: past it, 429. ' +
+      'While too many passwords are being hashed: 503 (`server-busy`) with Retry-After.',
+  })
   @ApiCreatedResponse({ type: UserResponse })
-  @ApiProblems(400, 409, 413, 415)
+  @ApiProblems(400, 409, 413, 415, 429, 503)
   async register(@Body() body: RegisterDto): Promise<UserResponse> {
     return UserResponse.from(await this.users.register(body));
   }
@@ -39,11 +46,13 @@ export class AuthController {
   @UseGuards(LocalAuthGuard)
   @ApiOperation({
     summary: 'Log in with email or username; returns a bearer token',
-    description: 'After 10 failed attempts for one account or from one address within 15 minutes: 429.',
+    description:
+      'After 10 failed attempts for one account or from one address within 15 minutes: 429. ' +
+      'While too many passwords are being checked: 503 (`server-busy`) with Retry-After.',
   })
   @ApiBody({ type: LoginDto })
   @ApiOkResponse({ type: LoginResponse })
-  @ApiProblems(400, 401, 429)
+  @ApiProblems(400, 401, 429, 503)
   async login(
     @Req() request: FastifyRequest & { user: User },
     @RequestHeader('user-agent') userAgent?: string,

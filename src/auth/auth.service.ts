@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ApiProblemException } from '../common/errors/api-problem.exception.js';
 import { Environment } from '../config/environment.js';
-import { hashPassword, verifyPassword } from '../users/password.js';
+import { PasswordHasher } from '../users/password-hasher.js';
+import { hashPassword } from '../users/password.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { LoginThrottleService } from './login-throttle.service.js';
@@ -21,6 +22,7 @@ export class AuthService implements OnModuleInit {
   constructor(
     private readonly users: UsersService,
     private readonly loginThrottle: LoginThrottleService,
+    private readonly passwords: PasswordHasher,
     @Inject(Environment) private readonly environment: Environment,
   ) {}
 
@@ -34,7 +36,7 @@ export class AuthService implements OnModuleInit {
     // One counter per account, whether it is named by email or by username.
     const account = user ? `user:${user.id}` : `login:${login.trim().toLowerCase()}`;
     await this.loginThrottle.assertAllowed(account, clientAddress);
-    const passwordMatches = await verifyPassword(password, user?.passwordHash ?? this.dummyHash);
+    const passwordMatches = await this.passwords.verify(password, user?.passwordHash ?? this.dummyHash);
     if (!user || !passwordMatches || !user.isActive) {
       await this.loginThrottle.recordFailure(account, clientAddress);
       throw invalidCredentials();

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-local';
+import { countedAddress } from '../common/client-address.js';
 import type { User } from '../users/user.entity.js';
 import { AuthService } from './auth.service.js';
 
@@ -13,6 +14,6 @@ export class LocalStrategy extends PassportStrategy(Strategy) {
   }
 
   validate(request: FastifyRequest, login: string, password: string): Promise<User> {
-    return this.auth.verifyCredentials(login, password, request.ip);
+    return this.auth.verifyCredentials(login, password, countedAddress(request.ip));
   }
 }

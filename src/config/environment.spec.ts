@@ -9,6 +9,16 @@ describe('validateEnvironment', () => {
     expect(environment.BCRYPT_COST).toBe(12);
     expect(environment.SESSION_TTL).toBe('12h');
     expect(environment.DATABASE_URL).toBeUndefined();
+    expect(environment.TRUST_PROXY).toBe('false');
+    expect(environment.REGISTER_LIMIT_PER_HOUR).toBe(20);
+    expect(environment.PASSWORD_HASH_CONCURRENCY).toBeGreaterThanOrEqual(1);
+    expect(environment.PASSWORD_HASH_CONCURRENCY).toBeLessThanOrEqual(4);
+    expect(environment.PASSWORD_HASH_QUEUE).toBe(16);
+  });
+
+  it('accepts a hop count or proxy addresses/CIDRs for TRUST_PROXY', () => {
+    expect(validateEnvironment({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe('1');
+    expect(validateEnvironment({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).TRUST_PROXY).toBe('10.0.0.0/8, 127.0.0.1');
   });
 
   it('converts numbers and booleans from strings', () => {
@@ -31,6 +41,11 @@ describe('validateEnvironment', () => {
     ['SESSION_TTL', 'forever'],
     ['PORT', '70000'],
     ['MIGRATE_ON_START', 'maybe'],
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', 'proxy.internal'],
+    ['REGISTER_LIMIT_PER_HOUR', '0'],
+    ['PASSWORD_HASH_CONCURRENCY', '0'],
+    ['PASSWORD_HASH_QUEUE', '-1'],
   ])('names %s when its value %p is invalid', (variable, value) => {
     expect(() => validateEnvironment({ [variable]: value })).toThrow(new RegExp(`^[\\s\\S]*${variable}:`));
   });

@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Ip, Patch, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import { ClientAddress } from '../common/client-address.js';
 import { ApiProblems } from '../common/errors/problem.schema.js';
 import { BEARER_SCHEME } from '../openapi.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
@@ -36,11 +37,11 @@ export class UsersController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Change the password; every other session is revoked' })
   @ApiNoContentResponse({ description: 'Changed' })
-  @ApiProblems(400, 401, 429)
+  @ApiProblems(400, 401, 429, 503)
   async changePassword(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: ChangePasswordDto,
-    @Ip() clientAddress: string,
+    @ClientAddress() clientAddress: string,
   ): Promise<void> {
     await this.users.changePassword(caller.userId, caller.sessionId, body, clientAddress);
   }
@@ -49,11 +50,11 @@ export class UsersController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete the account and everything it owns' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiProblems(400, 401, 429)
+  @ApiProblems(400, 401, 429, 503)
   async delete(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: DeleteAccountDto,
-    @Ip() clientAddress: string,
+    @ClientAddress() clientAddress: string,
   ): Promise<void> {
     await this.users.deleteAccount(caller.userId, body.password, clientAddress);
   }

@@ -1,13 +1,13 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { LoginThrottleService } from '../auth/login-throttle.service.js';
 import { Session } from '../auth/session.entity.js';
 import { definedOnly } from '../common/defined-only.js';
 import { validationProblem } from '../common/errors/api-problem.exception.js';
 import { conflictFromUniqueViolation, type UniqueConflict } from '../common/errors/unique-violation.js';
-import { Environment } from '../config/environment.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { UpdateProfileDto } from './dto/update-profile.dto.js';
+import { PasswordHasher } from './password-hasher.js';
 import { User } from './user.entity.js';
 import { UserRepository } from './user.repository.js';
 
@@ -29,13 +29,13 @@ export class UsersService {
     private readonly em: EntityManager,
     private readonly users: UserRepository,
     private readonly loginThrottle: LoginThrottleService,
-    @Inject(Environment) private readonly environment: Environment,
+    private readonly passwords: PasswordHasher,
   ) {}
 
   /** The database's unique indexes decide races: 20 concurrent sign-ups give one account. */
   async register(account: NewAccount): Promise<User> {
     const user = new User(account.email, account.username, account.name);
-    await user.setPassword(account.password, this.environment.BCRYPT_COST);
+    user.passwordHash = await this.passwords.hash(account.password);
     this.em.persist(user);
     await this.flushAccount();
     return user;
@@ -66,7 +66,7 @@ export class UsersService {
   ): Promise<void> {
     const user = await this.getById(userId);
     await this.assertPassword(user, change.currentPassword, 'currentPassword', clientAddress);
-    await user.setPassword(change.newPassword, this.environment.BCRYPT_COST);
+    user.passwordHash = await this.passwords.hash(change.newPassword);
     await this.em.transactional(async (em) => {
       await em.nativeDelete(Session, { user: userId, id: { $ne: currentSessionId } });
       await em.flush();
@@ -87,7 +87,7 @@ export class UsersService {
   private async assertPassword(user: User, password: string, field: string, clientAddress: string): Promise<void> {
     const account = `user:${user.id}`;
     await this.loginThrottle.assertAllowed(account, clientAddress);
-    if (!(await user.checkPassword(password))) {
+    if (!(await this.passwords.verify(password, user.passwordHash))) {
       await this.loginThrottle.recordFailure(account, clientAddress);
       throw validationProblem([{ field, message: `${field} is incorrect` }]);
     }

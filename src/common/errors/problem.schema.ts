@@ -38,7 +38,7 @@ const WHEN: Record<number, string> = {
   413: 'Body larger than 100 KiB',
   415: 'Content type is not application/json',
   429: 'Too many requests; see Retry-After',
-  503: 'Database unavailable; see Retry-After',
+  503: 'Database unavailable, or too many password checks in progress (`server-busy`); see Retry-After',
 };
 
 /** Documents the problem+json answers a route can give. */
