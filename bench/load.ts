@@ -12,6 +12,8 @@ export interface LoadOptions {
   overallRate?: number;
   /** The server's process id: its CPU time per request is measured too. */
   pid?: number;
+  /** Statuses that are expected answers, not a broken harness (default: 2xx only). */
+  accept?: number[];
 }
 
 export interface Measurement {
@@ -21,6 +23,8 @@ export interface Measurement {
   requests: number;
   /** CPU time of the server process per request, ms: robust to other load on the machine. */
   cpuMs?: number;
+  /** Responses per status, when `accept` allowed more than 2xx. */
+  statuses?: Record<string, number>;
 }
 
 /** Never reset: every request of the run gets a distinct index (distinct titles, rotating users). */
@@ -45,8 +49,10 @@ export async function load(baseUrl: string, stream: RequestStream, options: Load
     timeout: 30,
     requests: [{ setupRequest: (request) => ({ ...request, ...stream(sequence++) }) }],
   });
-  if (result.errors || result.timeouts || result.non2xx) {
-    const codes = Object.entries(result.statusCodeStats).map(([code, { count }]) => `${code}×${count}`).join(', ');
+  const statuses = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
+  const unexpected = Object.keys(statuses).filter((code) => !code.startsWith('2') && !options.accept?.includes(Number(code)));
+  if (result.errors || result.timeouts || unexpected.length > 0) {
+    const codes = Object.entries(statuses).map(([code, count]) => `${code}×${count}`).join(', ');
     throw new Error(`load on ${baseUrl}${stream(0).path}: ${result.errors} errors, ${result.timeouts} timeouts, status ${codes}`);
   }
   return {
@@ -55,6 +61,7 @@ export async function load(baseUrl: string, stream: RequestStream, options: Load
     p99: result.latency.p99,
     requests: result['2xx'],
     ...(options.pid && { cpuMs: (readCpuMs(options.pid) - cpuBefore) / Math.max(result['2xx'], 1) }),
+    ...(options.accept && { statuses }),
   };
 }
 

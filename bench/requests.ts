@@ -12,7 +12,10 @@ export interface RequestSpec {
 /** The i-th request of a stream: rotating users (tokens), tasks and bodies. */
 export type RequestStream = (i: number) => RequestSpec;
 
-export type Route = 'list' | 'get' | 'create' | 'update' | 'firstPage' | 'deepPage' | 'login';
+export type Route = 'list' | 'get' | 'create' | 'update' | 'firstPage' | 'deepPage' | 'login' | 'register';
+
+/** The register flood comes from this many client addresses (X-Forwarded-For; the API trusts 127.0.0.1). */
+export const FLOOD_ADDRESSES = 4;
 
 export const CREATED_TITLE_PREFIX = 'bench new task';
 const PRIORITIES = ['low', 'medium', 'high'];
@@ -25,6 +28,8 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 export function requestStreams(fixture: Fixture): Record<Route, RequestStream> {
   const { users, heavy } = fixture;
   const user = (i: number) => users[i % users.length];
+  // Distinct per run too: the database keeps the accounts of earlier rounds.
+  const run = Date.now().toString(36);
   const dueDate = (i: number) => new Date(Date.UTC(2027, i % 12, 1 + (i % 28), 17)).toISOString();
   return {
     list: (i) => ({ method: 'GET', path: `/api/v1/tasks?limit=${PAGE_SIZE}`, headers: bearer(user(i).token) }),
@@ -59,6 +64,17 @@ export function requestStreams(fixture: Fixture): Record<Route, RequestStream> {
       path: '/api/v1/auth/login',
       headers: json,
       body: JSON.stringify({ login: user(i).login, password: fixture.password }),
+    }),
+    register: (i) => ({
+      method: 'POST',
+      path: '/api/v1/auth/register',
+      headers: { ...json, 'x-forwarded-for': `203.0.113.${1 + (i % FLOOD_ADDRESSES)}` },
+      body: JSON.stringify({
+        email: `flood.${run}.${i}@example.com`,
+        username: `flood_${run}_${i}`,
+        name: 'Flood',
+        password: `a flood passphrase ${run} ${i}`,
+      }),
     }),
   };
 }

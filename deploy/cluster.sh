@@ -19,6 +19,7 @@
 #   CLUSTER_PRIMARY_PORT=15432  CLUSTER_REPLICA_PORT=15433
 #   CLUSTER_REDIS_URL=redis://127.0.0.1:6379   (shared rate-limit counters; empty: per instance)
 #   CLUSTER_RATE_LIMIT_PER_MINUTE=100000       CLUSTER_PG_BIN=/usr/lib/postgresql/15/bin
+#   CLUSTER_REGISTER_LIMIT_PER_HOUR=20         (registrations per client address per hour)
 #   CLUSTER_SKIP_BUILD=1                       start without `npm run build` first
 #   CLUSTER_READY_TIMEOUT=40                   seconds each step may take to become ready
 #
@@ -38,6 +39,7 @@ STATS_PORT="${CLUSTER_STATS_PORT:-18081}"
 read -r -a API_PORTS <<< "${CLUSTER_API_PORTS:-18091 18092 18093}"
 REDIS_URL_FOR_APIS="${CLUSTER_REDIS_URL-redis://127.0.0.1:6379}"
 RATE_LIMIT="${CLUSTER_RATE_LIMIT_PER_MINUTE:-100000}"
+REGISTER_LIMIT="${CLUSTER_REGISTER_LIMIT_PER_HOUR:-20}"
 READY_TIMEOUT_S="${CLUSTER_READY_TIMEOUT:-40}"
 
 PG_DIR="$STATE_DIR/pg"                # owned by the PostgreSQL OS user

@@ -11,6 +11,7 @@ import { PROBLEM_CONTENT_TYPE } from './common/errors/problem.js';
 import { useJsonBodyParser } from './common/json-body.js';
 import { Environment, validateEnvironment } from './config/environment.js';
 import { ShutdownState } from './health/shutdown-state.js';
+import { fastifyTrustProxy, parseTrustProxy } from './config/trust-proxy.js';
 import { createRootLogger, RequestLogLines, requestIdFor } from './logging/request-log.js';
 import { buildOpenApiDocument, setUpOpenApi } from './openapi.js';
 
@@ -19,7 +20,6 @@ export const MAX_BODY_BYTES = 100 * 1024;
 const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
 
 export interface CreateAppOptions {
-  trustProxy?: boolean;
   /** Where log lines go; stdout by default (tests capture them). */
   logDestination?: DestinationStream;
 }
@@ -81,7 +81,7 @@ function closeConnectionsWhileDraining(fastify: FastifyInstance, shutdown: Shutd
  * security headers, error model and OpenAPI document under test are the ones in production.
  */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
-  // Fastify needs its logger before Nest (and its validated Environment provider) exists.
+  // Fastify needs its logger and proxy trust before Nest (and its validated Environment provider) exists.
   const environment = validateEnvironment(process.env);
   const rootLogger = createRootLogger(environment.LOG_LEVEL, options.logDestination);
   const adapter = new FastifyAdapter({
@@ -89,7 +89,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     loggerInstance: rootLogger,
     logController: new RequestLogLines(),
     bodyLimit: MAX_BODY_BYTES,
-    trustProxy: options.trustProxy ?? false,
+    // Decides request.ip, the address every per-address count keys on (common/client-address.ts).
+    trustProxy: fastifyTrustProxy(parseTrustProxy(environment.TRUST_PROXY)),
     return503OnClosing: true,
     requestIdHeader: false,
     genReqId: requestIdFor,

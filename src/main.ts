@@ -15,7 +15,7 @@ async function bootstrap(): Promise<void> {
     process.env.MIGRATE_ON_START = 'true';
   }
   const { createApp } = await import('./app.setup.js');
-  const app = await createApp({ trustProxy: environment.TRUST_PROXY });
+  const app = await createApp();
   await app.listen(environment.PORT, environment.HOST);
 
   const shownHost = environment.HOST === '0.0.0.0' ? 'localhost' : environment.HOST;

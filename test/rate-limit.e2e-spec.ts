@@ -48,9 +48,12 @@ describe('per-user rate limit', () => {
     expect(response.headers['ratelimit-remaining']).toBe(String(BUDGET - 1));
   });
 
-  it('checks the token before the budget: no token is 401, not a spend', async () => {
-    const response = await app.inject({ method: 'GET', url: '/api/v1/tasks' });
+  it("checks the token before the user's budget: no token is 401, spent from the address's budget", async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/v1/tasks', remoteAddress: '192.0.2.9' });
     expect(response.statusCode).toBe(401);
+    expect(response.headers['ratelimit-remaining']).toBe(String(BUDGET - 1));
+    const bobs = await app.inject({ method: 'GET', url: '/api/v1/tasks', headers: bob.auth });
+    expect(bobs.headers['ratelimit-remaining']).toBe(String(BUDGET - 2));
   });
 });
 

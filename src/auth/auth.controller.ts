@@ -6,6 +6,7 @@ import { NoStore } from '../common/no-store.interceptor.js';
 import { Origin, type RequestOrigin } from '../common/request-origin.js';
 import { RequestHeader } from '../common/request-header.decorator.js';
 import { BEARER_SCHEME } from '../openapi.js';
+import { RegistrationLimitGuard } from '../rate-limit/registration-limit.guard.js';
 import { UserResponse } from '../users/dto/user-response.dto.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
@@ -29,13 +30,16 @@ export class AuthController {
 
   @Public()
   @Post('register')
+  @UseGuards(RegistrationLimitGuard)
   @ApiOperation({
     summary: 'Create an account',
     description:
-      'Public. Email and username must be unused (409 otherwise); the password is 8 to 128 characters and not a common one. Answers the account, never its password.',
+      'Public. Email and username must be unused (409 otherwise); the password is 8 to 128 characters and not a common one. Answers the account, never its password. ' +
+      'At most REGISTER_LIMIT_PER_HOUR (default 20) attempts per client address per hour: past it, 429. ' +
+      'While too many passwords are being hashed: 503 (`server-busy`) with Retry-After.',
   })
   @ApiCreatedResponse({ type: UserResponse })
-  @ApiProblems(400, 409, 413, 415)
+  @ApiProblems(400, 409, 413, 415, 429, 503)
   async register(@Body() body: RegisterDto): Promise<UserResponse> {
     return UserResponse.from(await this.users.register(body));
   }
@@ -48,11 +52,12 @@ export class AuthController {
     summary: 'Log in with email or username; returns a bearer token',
     description:
       'Failed attempts are throttled (defaults, all configurable): 10 for one account from one address, 100 from one ' +
-      'address across accounts, 100 for one account from every address, within 15 minutes; past a limit: 429 with Retry-After.',
+      'address across accounts, 100 for one account from every address, within 15 minutes; past a limit: 429 with Retry-After. ' +
+      'While too many passwords are being checked: 503 (`server-busy`) with Retry-After.',
   })
   @ApiBody({ type: LoginDto })
   @ApiOkResponse({ type: LoginResponse })
-  @ApiProblems(400, 401, 429)
+  @ApiProblems(400, 401, 429, 503)
   async login(
     @Req() request: FastifyRequest & { user: User },
     @RequestHeader('user-agent') userAgent?: string,

@@ -2,6 +2,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -14,7 +15,7 @@ import { SessionsService } from './sessions.service.js';
 
 /** Login, sessions and the global bearer guard: deny by default, @Public() opts out. */
 @Module({
-  imports: [MikroOrmModule.forFeature([Session]), PassportModule, UsersModule, LoginThrottleModule],
+  imports: [MikroOrmModule.forFeature([Session]), PassportModule, UsersModule, LoginThrottleModule, RateLimitModule],
   controllers: [AuthController, SessionsController],
   providers: [
     AuthService,

@@ -3,7 +3,8 @@ import { ApiProblemException } from '../common/errors/api-problem.exception.js';
 import type { RequestOrigin } from '../common/request-origin.js';
 import { Environment } from '../config/environment.js';
 import { logSecurityEvent } from '../logging/security-events.js';
-import { hashPassword, verifyPassword } from '../users/password.js';
+import { PasswordHasher } from '../users/password-hasher.js';
+import { hashPassword } from '../users/password.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { LoginThrottleService, type PasswordOwner } from './login-throttle.service.js';
@@ -23,6 +24,7 @@ export class AuthService implements OnModuleInit {
   constructor(
     private readonly users: UsersService,
     private readonly loginThrottle: LoginThrottleService,
+    private readonly passwords: PasswordHasher,
     @Inject(Environment) private readonly environment: Environment,
   ) {}
 
@@ -36,7 +38,7 @@ export class AuthService implements OnModuleInit {
     const owner: PasswordOwner = user ? { userId: user.id } : { unknownLogin: login };
     // An inactive account's right password is a failure too, or the throttle would tell it apart.
     const accepted = await this.loginThrottle.check(owner, origin, 'login', async () => {
-      const passwordMatches = await verifyPassword(password, user?.passwordHash ?? this.dummyHash);
+      const passwordMatches = await this.passwords.verify(password, user?.passwordHash ?? this.dummyHash);
       return passwordMatches && user !== null && user.isActive;
     });
     if (!accepted || !user) {

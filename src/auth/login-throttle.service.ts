@@ -91,7 +91,14 @@ export class LoginThrottleService {
   ): Promise<boolean> {
     const counters = this.countersFor(owner, origin.clientAddress);
     await this.reserve(counters, owner, origin, action);
-    const matches = await comparePassword();
+    let matches: boolean;
+    try {
+      matches = await comparePassword();
+    } catch (error) {
+      // No password was judged (the hashing cap answered 503, say): the attempt counts nowhere.
+      await this.uncount(counters);
+      throw error;
+    }
     if (matches) {
       await this.giveBack(counters);
     }
@@ -148,11 +155,15 @@ export class LoginThrottleService {
   /** A right password was no failure: the owner proved themselves at this address. */
   private async giveBack(counters: Counter[]): Promise<void> {
     const pair = counters.find((counter) => counter.tier === 'account-and-address')!;
-    const shared = counters.filter((counter) => counter !== pair);
     await this.em.nativeDelete(LoginThrottle, { key: pair.key });
+    await this.uncount(counters.filter((counter) => counter !== pair));
+  }
+
+  /** Takes back the one failure the attempt reserved on each of these counters. */
+  private async uncount(counters: Counter[]): Promise<void> {
     await this.em.nativeUpdate(
       LoginThrottle,
-      { key: { $in: shared.map((counter) => counter.key) }, failures: { $gt: 0 } },
+      { key: { $in: counters.map((counter) => counter.key) }, failures: { $gt: 0 } },
       { failures: raw('failures - 1') },
     );
   }

@@ -17,6 +17,11 @@ describe('validateEnvironment', () => {
     expect(environment.LOGIN_FAILURES_PER_ADDRESS).toBe(100);
     expect(environment.LOGIN_FAILURES_PER_ACCOUNT).toBe(100);
     expect(environment.LOGIN_FAILURE_WINDOW).toBe('15m');
+    expect(environment.TRUST_PROXY).toBe('false');
+    expect(environment.REGISTER_LIMIT_PER_HOUR).toBe(20);
+    expect(environment.PASSWORD_HASH_CONCURRENCY).toBeGreaterThanOrEqual(1);
+    expect(environment.PASSWORD_HASH_CONCURRENCY).toBeLessThanOrEqual(4);
+    expect(environment.PASSWORD_HASH_QUEUE).toBe(16);
   });
 
   it('drains 5 s on SIGTERM in production and not at all elsewhere, unless SHUTDOWN_DRAIN_MS says otherwise', () => {
@@ -29,6 +34,11 @@ describe('validateEnvironment', () => {
 
   it('refuses a headers timeout longer than the request timeout', () => {
     expect(() => validateEnvironment({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS:/);
+  });
+
+  it('accepts a hop count or proxy addresses/CIDRs for TRUST_PROXY', () => {
+    expect(validateEnvironment({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe('1');
+    expect(validateEnvironment({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).TRUST_PROXY).toBe('10.0.0.0/8, 127.0.0.1');
   });
 
   it('converts numbers and booleans from strings', () => {
@@ -71,6 +81,11 @@ describe('validateEnvironment', () => {
     ['LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS', '0'],
     ['LOGIN_FAILURES_PER_ADDRESS', 'many'],
     ['LOGIN_FAILURE_WINDOW', 'a while'],
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', 'proxy.internal'],
+    ['REGISTER_LIMIT_PER_HOUR', '0'],
+    ['PASSWORD_HASH_CONCURRENCY', '0'],
+    ['PASSWORD_HASH_QUEUE', '-1'],
   ])('names %s when its value %p is invalid', (variable, value) => {
     expect(() => validateEnvironment({ [variable]: value })).toThrow(new RegExp(`^[\\s\\S]*${variable}:`));
   });

@@ -8,15 +8,44 @@ import {
   Matches,
   Max,
   Min,
+  ValidateBy,
   validateSync,
 } from 'class-validator';
+import { availableParallelism } from 'node:os';
 import { parseDuration, DURATION_PATTERN } from './duration.js';
 import { IsHttpOriginList, IsPostgresUrl, IsPostgresUrlList } from './url-settings.js';
+import { parseTrustProxy } from './trust-proxy.js';
 
 const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 const toInteger = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/** The reason parseTrustProxy refuses a value, or undefined when it accepts it. */
+function trustProxyProblem(value: unknown): string | undefined {
+  try {
+    parseTrustProxy(typeof value === 'string' ? value : String(value));
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+const IsTrustProxy = () =>
+  ValidateBy({
+    name: 'isTrustProxy',
+    validator: {
+      validate: (value: unknown) => trustProxyProblem(value) === undefined,
+      defaultMessage: (args) => `TRUST_PROXY is refused: ${trustProxyProblem(args?.value)}`,
+    },
+  });
+
+/**
+ * bcrypt runs on libuv's thread pool (UV_THREADPOOL_SIZE, 4 by default): more concurrent hashes
+ * than pool threads only queue there, and more than cores only slow each other down.
+ */
+const defaultHashConcurrency = () =>
+  Math.max(1, Math.min(Number(process.env.UV_THREADPOOL_SIZE) || 4, availableParallelism()));
 
 /**
  * Every environment variable the API reads, with its default. Validated once at boot so a bad
@@ -104,9 +133,12 @@ export class Environment {
   })
   SESSION_IDLE_TIMEOUT = '30m';
 
-  @Transform(toBoolean)
-  @IsBoolean()
-  TRUST_PROXY = false;
+  /**
+   * Which proxies may set the client address through X-Forwarded-For (src/config/trust-proxy.ts):
+   * unset/false/0 none, a hop count, or a comma-separated list of addresses/CIDRs. Never `true`.
+   */
+  @IsTrustProxy()
+  TRUST_PROXY = 'false';
 
   /** Login throttling (docs/SECURITY.md, "Login abuse"): failed password checks per window. */
   @Transform(toInteger)
@@ -157,6 +189,27 @@ export class Environment {
   @Min(1)
   @Max(10_000)
   MAX_SESSIONS_PER_USER = 20;
+
+  /** Registration attempts per client address per hour, counted before any password is hashed. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  REGISTER_LIMIT_PER_HOUR = 20;
+
+  /** Password hashes and comparisons (bcrypt) running at once; the rest wait in a short queue. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1024)
+  PASSWORD_HASH_CONCURRENCY = defaultHashConcurrency();
+
+  /** Hashes allowed to wait for a slot; past it a request answers 503 with Retry-After at once. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  PASSWORD_HASH_QUEUE = 16;
 
   /** Unset: rate-limit counters live in this process. Set: shared by every instance. */
   @IsOptional()

@@ -82,6 +82,8 @@ export class User {
     this.name = name;
   }
 
+  // Requests hash and compare through PasswordHasher (concurrency-capped); these two serve the
+  // seed and tests, which run outside any request.
   async setPassword(plain: string, cost = DEFAULT_BCRYPT_COST): Promise<void> {
     this.passwordHash = await hashPassword(plain, cost);
   }

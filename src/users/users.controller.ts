@@ -57,7 +57,7 @@ export class UsersController {
       'Needs the current password; wrong guesses count against the login throttle (429 past it). Every other session of the account ends; the one making this request stays.',
   })
   @ApiNoContentResponse({ description: 'Changed' })
-  @ApiProblems(400, 401, 415, 429)
+  @ApiProblems(400, 401, 415, 429, 503)
   async changePassword(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: ChangePasswordDto,
@@ -74,7 +74,7 @@ export class UsersController {
       'Needs the current password (wrong guesses count against the login throttle). Deletes the account with its tasks, categories and sessions.',
   })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiProblems(400, 401, 415, 429)
+  @ApiProblems(400, 401, 415, 429, 503)
   async delete(
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: DeleteAccountDto,

@@ -1,15 +1,15 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { LoginThrottleService, type PasswordCheck } from '../auth/login-throttle.service.js';
 import { Session } from '../auth/session.entity.js';
 import { definedOnly } from '../common/defined-only.js';
 import { validationProblem } from '../common/errors/api-problem.exception.js';
 import { conflictFromUniqueViolation, type UniqueConflict } from '../common/errors/unique-violation.js';
 import type { RequestOrigin } from '../common/request-origin.js';
-import { Environment } from '../config/environment.js';
 import { logSecurityEvent } from '../logging/security-events.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { UpdateProfileDto } from './dto/update-profile.dto.js';
+import { PasswordHasher } from './password-hasher.js';
 import { User } from './user.entity.js';
 import { UserRepository } from './user.repository.js';
 
@@ -31,13 +31,13 @@ export class UsersService {
     private readonly em: EntityManager,
     private readonly users: UserRepository,
     private readonly loginThrottle: LoginThrottleService,
-    @Inject(Environment) private readonly environment: Environment,
+    private readonly passwords: PasswordHasher,
   ) {}
 
   /** The database's unique indexes decide races: 20 concurrent sign-ups give one account. */
   async register(account: NewAccount): Promise<User> {
     const user = new User(account.email, account.username, account.name);
-    await user.setPassword(account.password, this.environment.BCRYPT_COST);
+    user.passwordHash = await this.passwords.hash(account.password);
     this.em.persist(user);
     await this.flushAccount();
     return user;
@@ -81,7 +81,7 @@ export class UsersService {
   async changePassword(userId: string, currentSessionId: string, change: ChangePasswordDto, origin: RequestOrigin): Promise<void> {
     const user = await this.getById(userId);
     await this.assertPassword(user, change.currentPassword, 'currentPassword', origin, 'password.change');
-    await user.setPassword(change.newPassword, this.environment.BCRYPT_COST);
+    user.passwordHash = await this.passwords.hash(change.newPassword);
     const revokedSessions = await this.em.transactional(async (em) => {
       const revoked = await em.nativeDelete(Session, { user: userId, id: { $ne: currentSessionId } });
       await em.flush();
@@ -103,7 +103,7 @@ export class UsersService {
    * same throttle as logins, counted before the comparison.
    */
   private async assertPassword(user: User, password: string, field: string, origin: RequestOrigin, action: PasswordCheck): Promise<void> {
-    const matches = await this.loginThrottle.check({ userId: user.id }, origin, action, () => user.checkPassword(password));
+    const matches = await this.loginThrottle.check({ userId: user.id }, origin, action, () => this.passwords.verify(password, user.passwordHash));
     if (!matches) {
       logSecurityEvent('password.confirmation.failed', origin, { userId: user.id, action });
       throw validationProblem([{ field, message: `${field} is incorrect` }]);

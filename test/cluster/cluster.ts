@@ -163,12 +163,18 @@ export interface ApiResponse {
 }
 
 /** One JSON request to the API; a network error rejects, an HTTP error status resolves. */
-export async function api(baseUrl: string, method: string, path: string, options: { token?: string; body?: object; timeoutMs?: number } = {}): Promise<ApiResponse> {
+export async function api(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: object; timeoutMs?: number; headers?: Record<string, string> } = {},
+): Promise<ApiResponse> {
   const response = await httpRequest(`${baseUrl}/api/v1${path}`, {
     method,
     headers: {
       ...(options.body ? { 'content-type': 'application/json' } : {}),
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
     },
     body: options.body ? JSON.stringify(options.body) : undefined,
     timeoutMs: options.timeoutMs,

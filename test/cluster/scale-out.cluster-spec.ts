@@ -348,3 +348,37 @@ describe('rolling restart: each instance in turn gets SIGTERM and is started aga
     expect(acknowledged.length).toBeGreaterThan(100);
   }, 180_000);
 });
+
+// Last: it spends the test client's (127.0.0.1's) registration budget for the rest of the hour.
+describe('client address behind HAProxy', () => {
+  const REGISTER_LIMIT_PER_HOUR = 20; // deploy/cluster.sh's default
+  const INSTANCES = 3;
+  const forged = (i: number) => ({ 'x-forwarded-for': `198.51.100.${i}` });
+  const clientRows = () =>
+    query<{ key: string; failures: number }>(info.primaryUrl, `select key, failures from login_throttles where key like 'client:%' order by key`);
+
+  it('is the connection source: forged leading X-Forwarded-For entries are not what the API counts', async () => {
+    const before = (await clientRows()).find((row) => row.key === 'client:127.0.0.1')?.failures ?? 0;
+    for (let i = 1; i <= 5; i++) {
+      const failed = await api(info.lbUrl, 'POST', '/auth/login', { body: { login: `nobody_${i}`, password: 'wrong' }, headers: forged(i) });
+      expect(failed.status).toBe(401);
+    }
+    // HAProxy replaced the header with the real source; only the test client's address was counted.
+    expect(await clientRows()).toEqual([{ key: 'client:127.0.0.1', failures: before + 5 }]);
+  });
+
+  it('puts requests with fresh forged addresses in one budget: registrations reach 429', async () => {
+    // Each instance counts alone without Redis: at most INSTANCES times the limit gets through.
+    const statuses: number[] = [];
+    for (let i = 1; i <= REGISTER_LIMIT_PER_HOUR * INSTANCES + 1 && !statuses.includes(429); i++) {
+      const attempt = await api(info.lbUrl, 'POST', '/auth/register', { body: {}, headers: forged(100 + i) });
+      statuses.push(attempt.status);
+      if (attempt.status === 429) {
+        expect(attempt.body).toMatchObject({ type: 'urn:tasktracker:problem:too-many-registrations' });
+      }
+    }
+    figures.registrationsBefore429 = statuses.length - 1;
+    expect(statuses.at(-1)).toBe(429);
+    expect(new Set(statuses.slice(0, -1))).toEqual(new Set([400]));
+  });
+});

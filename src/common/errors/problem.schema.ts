@@ -40,7 +40,7 @@ const WHEN: Record<number, string> = {
   414: 'A path parameter is longer than 100 characters',
   415: 'Content type is not application/json',
   429: 'Too many requests; see Retry-After',
-  503: 'Database unavailable; see Retry-After',
+  503: 'Database unavailable, or too many password checks in progress (`server-busy`); see Retry-After',
 };
 
 const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } };
