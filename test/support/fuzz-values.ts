@@ -147,10 +147,13 @@ export function validObject(schema: Schema, hints: Hints = PROPERTY_HINTS): fc.A
   return fc.record(model, { requiredKeys: (schema.required as string[] | undefined) ?? [] }) as fc.Arbitrary<Record<string, unknown>>;
 }
 
-/** Values of the wrong JSON type for a property of the given schema (null only where it is not nullable). */
+/**
+ * Values of the wrong JSON type for a property of the given schema (null only where it is not
+ * nullable). No NaN or Infinity: JSON.stringify sends them as null, a valid value where nullable.
+ */
 export function wrongTypeValue(schema: Schema): fc.Arbitrary<unknown> {
   const options: Array<fc.Arbitrary<unknown>> = [
-    fc.integer(), fc.double(), fc.boolean(), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.string(), { maxKeys: 2 }),
+    fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.string(), { maxKeys: 2 }),
   ];
   const type = Array.isArray(schema.enum) ? 'string' : schema.type;
   const fitting = options.filter((_option, index) => !(type === 'number' || type === 'integer' ? index <= 1 : type === 'boolean' ? index === 2 : type === 'array' ? index === 3 : type === 'object' ? index === 4 : false));
