@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { CharLength } from '../../common/char-length.decorator.js';
+import { PageCursorField, PageLimitField } from '../../common/page-query-fields.js';
 import { NoNulCharacters } from '../../common/unsafe-input.js';
 import { Trim } from '../../common/transforms.js';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '../task-enums.js';
@@ -34,7 +35,6 @@ const listParameter = (name: string, values: readonly string[], example: string[
     description: `Comma-separated (\`${values.join(',')}\`) or repeated (\`${name}=${values[0]}&${name}=${values[1]}\`): either matches any of the values`,
   }) as const;
 const booleanFlag = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
-const integer = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
 
 const UUID_OR_NONE = /^(none|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
@@ -91,18 +91,10 @@ export class ListTasksQuery {
   @IsIn(TASK_SORTS)
   sort?: TaskSort;
 
-  @ApiProperty({ required: false, type: 'integer', minimum: 1, maximum: 100, default: DEFAULT_PAGE_SIZE })
-  @IsOptional()
-  @Transform(integer)
-  @IsInt({ message: 'limit must be an integer' })
-  @Min(1)
-  @Max(100)
+  @PageLimitField(DEFAULT_PAGE_SIZE)
   limit?: number;
 
-  @ApiProperty({ required: false, description: 'nextCursor of the previous page, with the same filters and sort' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1000)
+  @PageCursorField('nextCursor of the previous page, with the same filters and sort')
   cursor?: string;
 
   @ApiProperty({ required: false, type: Boolean, description: 'true adds `total` (one more query)' })
