@@ -20,6 +20,7 @@
 #   CLUSTER_REDIS_URL=redis://127.0.0.1:6379   (shared rate-limit counters; empty: per instance)
 #   CLUSTER_RATE_LIMIT_PER_MINUTE=100000       CLUSTER_PG_BIN=/usr/lib/postgresql/15/bin
 #   CLUSTER_REGISTER_LIMIT_PER_HOUR=20         (registrations per client address per hour)
+#   CLUSTER_MAX_TASKS_PER_USER=10000           (the task quota; the write-load test raises it)
 #   CLUSTER_SKIP_BUILD=1                       start without `npm run build` first
 #   CLUSTER_READY_TIMEOUT=40                   seconds each step may take to become ready
 #
@@ -40,6 +41,7 @@ read -r -a API_PORTS <<< "${CLUSTER_API_PORTS:-18091 18092 18093}"
 REDIS_URL_FOR_APIS="${CLUSTER_REDIS_URL-redis://127.0.0.1:6379}"
 RATE_LIMIT="${CLUSTER_RATE_LIMIT_PER_MINUTE:-100000}"
 REGISTER_LIMIT="${CLUSTER_REGISTER_LIMIT_PER_HOUR:-20}"
+MAX_TASKS="${CLUSTER_MAX_TASKS_PER_USER:-10000}"
 READY_TIMEOUT_S="${CLUSTER_READY_TIMEOUT:-40}"
 
 PG_DIR="$STATE_DIR/pg"                # owned by the PostgreSQL OS user

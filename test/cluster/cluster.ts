@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { newAccountData } from '../support/accounts.js';
 import { freePort } from '../support/free-port.js';
@@ -12,6 +13,32 @@ import { freePort } from '../support/free-port.js';
  * instances and HAProxy, all on 127.0.0.1, on ports picked free for this run.
  */
 const CLUSTER_SCRIPT = resolve('deploy/cluster.sh');
+
+/**
+ * The instances' shared counters live in a Redis database of their own, emptied before each
+ * run: counters left by an earlier run within the hour (the registration limit's window) would
+ * otherwise refuse this run's sign-ups.
+ */
+const CLUSTER_REDIS_DATABASE = 3;
+
+function clusterRedisUrl(): string {
+  if (process.env.CLUSTER_REDIS_URL !== undefined) {
+    return process.env.CLUSTER_REDIS_URL; // Given (empty: no Redis): used as is, never emptied.
+  }
+  const server = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+  server.pathname = `/${CLUSTER_REDIS_DATABASE}`;
+  return server.toString();
+}
+
+async function emptyRedisDatabase(url: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    await redis.flushdb();
+  } finally {
+    redis.disconnect();
+  }
+}
 
 /** What `deploy/cluster.sh start` wrote to cluster.env. */
 export interface ClusterInfo {
@@ -48,8 +75,13 @@ export class Cluster {
       CLUSTER_REPLICA_PORT: String(replica),
       CLUSTER_API_PORTS: apis.join(' '),
       // Empty: no Redis, each instance counts its own rate limits (.ci/run when Redis is down).
-      CLUSTER_REDIS_URL: process.env.CLUSTER_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      CLUSTER_REDIS_URL: clusterRedisUrl(),
+      // One account writes every task of the write loads (tens of thousands in a run).
+      CLUSTER_MAX_TASKS_PER_USER: '1000000',
     };
+    if (process.env.CLUSTER_REDIS_URL === undefined) {
+      await emptyRedisDatabase(env.CLUSTER_REDIS_URL!);
+    }
     return new Cluster(stateDir, env);
   }
 
