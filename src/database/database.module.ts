@@ -1,18 +1,22 @@
 import { MikroORM, RequestContext } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { Inject, Logger, Module, type OnModuleInit } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import type { FastifyInstance } from 'fastify';
 import { createOrmConfig } from '../../mikro-orm.config.js';
 import { Environment } from '../config/environment.js';
 import { databaseSettingsFrom } from './database-settings.js';
+import { UnitOfWork } from './unit-of-work.js';
 
 /**
  * The one place the ORM is built, from the root `mikro-orm.config.ts`. Feature modules register
  * their own entities with `MikroOrmModule.forFeature` and use the request-scoped EntityManager:
- * each request gets its own identity map through RequestContext.
+ * each request gets its own identity map through RequestContext. Global: every feature module
+ * runs its use cases through the one UnitOfWork.
  */
+@Global()
 @Module({
   imports: [
     MikroOrmModule.forRootAsync({
@@ -33,7 +37,10 @@ import { databaseSettingsFrom } from './database-settings.js';
         };
       },
     }),
+    EventEmitterModule.forRoot(),
   ],
+  providers: [UnitOfWork],
+  exports: [UnitOfWork],
 })
 export class DatabaseModule implements OnModuleInit {
   private readonly logger = new Logger(DatabaseModule.name);
