@@ -1,6 +1,8 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
+import { ActivityStream } from './src/activity/activity-stream.entity.js';
+import { Activity } from './src/activity/activity.entity.js';
 import { LoginThrottle } from './src/auth/login-throttle.entity.js';
 import { Session } from './src/auth/session.entity.js';
 import { Category } from './src/categories/category.entity.js';
@@ -42,7 +44,7 @@ export function createOrmConfig(settings: DatabaseSettings): Options {
   });
   return defineConfig({
     clientUrl: settings.url,
-    entities: [User, Session, LoginThrottle, Category, Task],
+    entities: [User, Session, LoginThrottle, Category, Task, Activity, ActivityStream],
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
     preferTs: settings.preferTs,

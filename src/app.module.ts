@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger } from 'pino';
+import { ActivityModule } from './activity/activity.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CategoriesModule } from './categories/categories.module.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
@@ -37,6 +38,7 @@ export class AppModule {
         AuthModule,
         RateLimitModule,
         UsersModule,
+        ActivityModule,
         CategoriesModule,
         TasksModule,
       ],

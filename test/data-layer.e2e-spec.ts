@@ -175,28 +175,6 @@ describe('relations', () => {
 });
 
 describe('Task entity', () => {
-  it('sets completedAt when the task becomes completed and clears it when it leaves', async () => {
-    const user = await newUser();
-    const em = orm.em.fork();
-    const task = new Task(em.getReference(User, user.id), 'Finish report');
-    em.persist(task);
-    await em.flush();
-    expect(task.completedAt).toBeNull();
-    expect(task.version).toBe(1);
-
-    task.status = 'completed';
-    await em.flush();
-    const [completed] = await sql('select completed_at, version from tasks where id = ?', [task.id]);
-    expect(completed.completed_at).not.toBeNull();
-    expect(completed.version).toBe(2);
-
-    task.status = 'in_progress';
-    await em.flush();
-    const [reopened] = await sql('select completed_at, version from tasks where id = ?', [task.id]);
-    expect(reopened.completed_at).toBeNull();
-    expect(reopened.version).toBe(3);
-  });
-
   it('ranks priorities high > medium > low in the generated sort column', async () => {
     const user = await newUser();
     await sql(

@@ -116,7 +116,7 @@ describe('writes with If-Match', () => {
 
     const deleted = await remove(task.id, { 'if-match': etagOf(starred) });
     expect(deleted.statusCode).toBe(204);
-    expect(await taskRow(app, task.id)).toBeUndefined();
+    expect(await taskRow(app, task.id)).toMatchObject({ deleted_at: expect.any(String) });
   });
 
   it('are unconditional without If-Match, even after other changes', async () => {

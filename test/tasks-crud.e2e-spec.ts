@@ -48,6 +48,7 @@ describe('POST /tasks', () => {
       createdAt: expect.stringMatching(ISO_UTC),
       updatedAt: expect.stringMatching(ISO_UTC),
       version: expect.any(Number),
+      deletedAt: null,
     });
     expect(response.headers.location).toBe(`/api/v1/tasks/${body.id}`);
     expect(response.headers.etag).toEqual(strongEtag(body.id));
@@ -236,12 +237,12 @@ describe('POST /tasks/{id}/toggle', () => {
 });
 
 describe('DELETE /tasks/{id}', () => {
-  it('deletes with 204 and no body; the task is gone', async () => {
+  it('moves the task to the trash with 204 and no body; it is gone from reads', async () => {
     const task = await createTask(call, owner, { title: 'Delete me' });
     const response = await call(owner, 'DELETE', `/tasks/${task.id}`);
     expect(response.statusCode).toBe(204);
     expect(response.body).toBe('');
-    expect(await taskRow(app, task.id)).toBeUndefined();
+    expect(await taskRow(app, task.id)).toMatchObject({ title: 'Delete me', deleted_at: expect.any(String), version: task.version + 1 });
     expectProblem(await call(owner, 'GET', `/tasks/${task.id}`), 404);
     expectProblem(await call(owner, 'DELETE', `/tasks/${task.id}`), 404);
   });

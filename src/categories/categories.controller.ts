@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/co
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import { CurrentActor, type RequestActor } from '../common/actor.js';
 import { ApiProblems } from '../common/errors/problem.schema.js';
 import { UuidParam } from '../common/uuid-param.decorator.js';
 import { BEARER_SCHEME } from '../openapi.js';
@@ -24,8 +25,8 @@ export class CategoriesController {
   })
   @ApiCreatedResponse({ type: CategoryResponse })
   @ApiProblems(400, 401, 403, 409, 413, 415)
-  async create(@CurrentUser() caller: AuthenticatedUser, @Body() body: CreateCategoryDto): Promise<CategoryResponse> {
-    return CategoryResponse.from(await this.categories.create(caller.userId, body));
+  async create(@CurrentActor() caller: RequestActor, @Body() body: CreateCategoryDto): Promise<CategoryResponse> {
+    return CategoryResponse.from(await this.categories.create(caller, body));
   }
 
   @Get()
@@ -61,11 +62,11 @@ export class CategoriesController {
   @ApiOkResponse({ type: CategoryResponse })
   @ApiProblems(400, 401, 404, 409, 415)
   async update(
-    @CurrentUser() caller: AuthenticatedUser,
+    @CurrentActor() caller: RequestActor,
     @UuidParam() id: string,
     @Body() body: UpdateCategoryDto,
   ): Promise<CategoryResponse> {
-    return CategoryResponse.from(await this.categories.update(caller.userId, id, body));
+    return CategoryResponse.from(await this.categories.update(caller, id, body));
   }
 
   @Delete(':id')
@@ -77,7 +78,7 @@ export class CategoriesController {
   })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblems(400, 401, 404)
-  async remove(@CurrentUser() caller: AuthenticatedUser, @UuidParam() id: string): Promise<void> {
-    await this.categories.remove(caller.userId, id);
+  async remove(@CurrentActor() caller: RequestActor, @UuidParam() id: string): Promise<void> {
+    await this.categories.remove(caller, id);
   }
 }

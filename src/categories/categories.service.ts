@@ -1,10 +1,15 @@
 import { EntityManager, raw } from '@mikro-orm/postgresql';
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ActivityService } from '../activity/activity.service.js';
+import type { FieldChanges } from '../activity/activity.entity.js';
+import type { RequestActor } from '../common/actor.js';
 import { definedOnly } from '../common/defined-only.js';
 import { quotaExceeded } from '../common/errors/quota-exceeded.js';
 import { conflictFromUniqueViolation } from '../common/errors/unique-violation.js';
 import { Environment } from '../config/environment.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 import { User } from '../users/user.entity.js';
+import { CategoryRemoving } from './category-events.js';
 import { Category } from './category.entity.js';
 import { CategoryRepository, type CategoryWithTaskCount } from './category.repository.js';
 import type { CreateCategoryDto } from './dto/create-category.dto.js';
@@ -14,27 +19,39 @@ const NAME_CONFLICT = {
   categories_user_name_lower_unique: { field: 'name', detail: 'A category with this name already exists.' },
 };
 
+const TRACKED_FIELDS = ['name', 'color'] as const;
+
+/** The tracked fields that differ, as the activity log records them; `before` null for a creation. */
+function categoryChanges(before: Pick<Category, 'name' | 'color'> | null, after: Pick<Category, 'name' | 'color'>): FieldChanges {
+  return Object.fromEntries(
+    TRACKED_FIELDS.filter((field) => before?.[field] !== after[field]).map((field) => [field, { from: before?.[field] ?? null, to: after[field] }]),
+  );
+}
+
 @Injectable()
 export class CategoriesService {
   constructor(
     private readonly em: EntityManager,
     private readonly categories: CategoryRepository,
+    private readonly activity: ActivityService,
+    private readonly unitOfWork: UnitOfWork,
     @Inject(Environment) private readonly environment: Environment,
   ) {}
 
-  async create(userId: string, input: CreateCategoryDto): Promise<CategoryWithTaskCount> {
+  async create(actor: RequestActor, input: CreateCategoryDto): Promise<CategoryWithTaskCount> {
     const limit = this.environment.MAX_CATEGORIES_PER_USER;
-    const category = await this.em.transactional(async (em) => {
+    const category = await this.unitOfWork.run(async (em) => {
       // Locking the owner's row serialises one user's creations (tasks and logins take the same
       // lock), so the count below cannot be raced past the quota. Creating categories is rare
-      // enough for a count; tasks keep a counter instead (TaskRepository.insertRow).
-      await em.execute('select 1 from users where id = ? for no key update', [userId]);
-      if ((await em.count(Category, { user: userId })) >= limit) {
+      // enough for a count; tasks keep a counter instead (TaskRepository.insertWithinQuota).
+      await em.execute('select 1 from users where id = ? for no key update', [actor.userId]);
+      if ((await em.count(Category, { user: actor.userId })) >= limit) {
         throw quotaExceeded(limit, 'categories');
       }
-      const created = new Category(em.getReference(User, userId), input.name, input.color);
+      const created = new Category(em.getReference(User, actor.userId), input.name, input.color);
       em.persist(created);
       await this.flushOrConflict(em);
+      await this.record(actor, created, 'create', categoryChanges(null, created));
       return created;
     });
     return { category, taskCount: 0 };
@@ -50,25 +67,29 @@ export class CategoriesService {
     return found;
   }
 
-  async update(userId: string, categoryId: string, changes: UpdateCategoryDto): Promise<CategoryWithTaskCount> {
-    const category = await this.findOwnedOrFail(userId, categoryId);
-    this.em.assign(category, definedOnly(changes));
-    await this.flushOrConflict(this.em);
-    return this.get(userId, categoryId);
+  async update(actor: RequestActor, categoryId: string, changes: UpdateCategoryDto): Promise<CategoryWithTaskCount> {
+    await this.unitOfWork.run(async (em) => {
+      const category = await this.findOwnedOrFail(actor.userId, categoryId);
+      const before = { name: category.name, color: category.color };
+      em.assign(category, definedOnly(changes));
+      const fieldChanges = categoryChanges(before, category);
+      if (Object.keys(fieldChanges).length > 0) {
+        await this.flushOrConflict(em);
+        await this.record(actor, category, 'update', fieldChanges);
+      }
+    });
+    return this.get(actor.userId, categoryId);
   }
 
   /**
-   * Its tasks stay, uncategorised. They are detached here rather than by ON DELETE SET NULL
-   * alone so their version (and ETag) changes with their representation; one transaction.
+   * Its tasks stay, uncategorised: the tasks module detaches them (new versions, activity) on
+   * CategoryRemoving, in this same transaction.
    */
-  async remove(userId: string, categoryId: string): Promise<void> {
-    const category = await this.findOwnedOrFail(userId, categoryId);
-    await this.em.transactional(async (em) => {
-      await em.execute(
-        `update tasks set category_id = null, version = version + 1, updated_at = now()
-          where user_id = ? and category_id = ?`,
-        [userId, categoryId],
-      );
+  async remove(actor: RequestActor, categoryId: string): Promise<void> {
+    await this.unitOfWork.run(async (em) => {
+      const category = await this.findOwnedOrFail(actor.userId, categoryId);
+      await this.unitOfWork.publish(new CategoryRemoving(actor, categoryId));
+      await this.record(actor, category, 'delete', {});
       em.remove(category);
       await em.flush();
     });
@@ -86,6 +107,10 @@ export class CategoriesService {
       throw new NotFoundException('No such category.');
     }
     return category;
+  }
+
+  private record(actor: RequestActor, category: Category, action: 'create' | 'update' | 'delete', changes: FieldChanges) {
+    return this.activity.record(actor.userId, actor, [{ entityType: 'category', entityId: category.id, action, changes }]);
   }
 
   private async flushOrConflict(em: EntityManager): Promise<void> {

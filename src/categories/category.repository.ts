@@ -1,4 +1,5 @@
-import { EntityRepository } from '@mikro-orm/postgresql';
+import { EntityRepository, raw } from '@mikro-orm/postgresql';
+import { Task } from '../tasks/task.entity.js';
 import type { Category } from './category.entity.js';
 
 export interface CategoryWithTaskCount {
@@ -7,17 +8,18 @@ export interface CategoryWithTaskCount {
 }
 
 export class CategoryRepository extends EntityRepository<Category> {
-  /** Task counts per category of one user, in one grouped query (served by tasks_user_category_idx). */
+  /** Live task counts per category of one user, in one grouped read (served by tasks_user_category_idx). */
   async countTasks(userId: string, categoryIds: string[]): Promise<Map<string, number>> {
     if (categoryIds.length === 0) {
       return new Map();
     }
-    const rows = await this.getEntityManager().execute<{ category_id: string; count: number }[]>(
-      `select category_id, count(*)::int as count from tasks
-        where user_id = ? and category_id in (${categoryIds.map(() => '?').join(', ')}) group by category_id`,
-      [userId, ...categoryIds],
-    );
-    return new Map(rows.map((row) => [row.category_id, row.count]));
+    const rows = (await this.getEntityManager()
+      .createQueryBuilder(Task, 'task')
+      .select(['category', raw('count(*)::int as count')])
+      .where({ user: userId, category: { $in: categoryIds }, deletedAt: null })
+      .groupBy('category')
+      .execute('all')) as Array<{ category: string; count: number }>;
+    return new Map(rows.map((row) => [row.category, row.count]));
   }
 
   async withTaskCounts(userId: string, categories: Category[]): Promise<CategoryWithTaskCount[]> {

@@ -125,6 +125,14 @@ export class Environment {
   @Max(15)
   BCRYPT_COST = 12;
 
+  /** Activity entries older than this are deleted by a scheduled job. */
+  @Matches(DURATION_PATTERN, { message: 'ACTIVITY_RETENTION must be a duration such as 90d or 2160h' })
+  ACTIVITY_RETENTION = '90d';
+
+  /** Tasks in the trash longer than this are deleted for good by a scheduled job. */
+  @Matches(DURATION_PATTERN, { message: 'TRASH_RETENTION must be a duration such as 30d or 720h' })
+  TRASH_RETENTION = '30d';
+
   @Matches(DURATION_PATTERN, { message: 'SESSION_TTL must be a duration such as 12h, 90m or 3600s' })
   SESSION_TTL = '12h';
 
@@ -280,6 +288,8 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   parseDuration(environment.SESSION_TTL);
   parseDuration(environment.SESSION_IDLE_TIMEOUT);
   parseDuration(environment.LOGIN_FAILURE_WINDOW);
+  parseDuration(environment.ACTIVITY_RETENTION);
+  parseDuration(environment.TRASH_RETENTION);
   if (environment.HTTP_HEADERS_TIMEOUT_MS > environment.HTTP_REQUEST_TIMEOUT_MS) {
     // Node's http server refuses to start with headers allowed longer than the whole request.
     throw new Error(

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { createOrmConfig } from '../../mikro-orm.config.js';
 import { Environment } from '../config/environment.js';
 import { databaseSettingsFrom } from './database-settings.js';
+import { ExclusiveJobs } from './exclusive-job.js';
 import { UnitOfWork } from './unit-of-work.js';
 
 /**
@@ -39,8 +40,8 @@ import { UnitOfWork } from './unit-of-work.js';
     }),
     EventEmitterModule.forRoot(),
   ],
-  providers: [UnitOfWork],
-  exports: [UnitOfWork],
+  providers: [UnitOfWork, ExclusiveJobs],
+  exports: [UnitOfWork, ExclusiveJobs],
 })
 export class DatabaseModule implements OnModuleInit {
   private readonly logger = new Logger(DatabaseModule.name);

@@ -3,6 +3,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { createOrmConfig } from '../../mikro-orm.config.js';
 import { Category } from '../categories/category.entity.js';
 import { validateEnvironment } from '../config/environment.js';
+import { completedAtAfter } from '../tasks/task-changes.js';
 import { Task } from '../tasks/task.entity.js';
 import type { TaskPriority, TaskStatus } from '../tasks/task-enums.js';
 import { User } from '../users/user.entity.js';
@@ -74,6 +75,7 @@ async function seed(orm: MikroORM, bcryptCost: number): Promise<void> {
     const tasks = sample.tasks.map((spec) => {
       const task = new Task(user, spec.title);
       task.status = spec.status ?? 'pending';
+      task.completedAt = completedAtAfter(undefined, task.status, new Date());
       task.priority = spec.priority ?? 'medium';
       task.dueDate = spec.dueInDays === undefined ? null : new Date(Date.now() + spec.dueInDays * DAY_MS);
       task.category = spec.category ? categories.get(spec.category)! : null;

@@ -1,56 +1,59 @@
-import type { TaskResponse } from './dto/task-response.dto.js';
 import type { UpdateTaskDto } from './dto/update-task.dto.js';
-import type { CompletedAtChange, TaskColumnValues } from './task-sql.js';
+import type { TaskRecord, TaskValues } from './task-record.js';
 
-/** The columns a create or update body sets; fields left out stay undefined (untouched). */
-export function columnValuesFrom(input: UpdateTaskDto): TaskColumnValues {
+/** The entity values a create or update body sets; fields left out stay undefined (untouched). */
+export function taskValuesFrom(input: UpdateTaskDto): TaskValues {
   return {
     title: input.title,
     description: input.description,
     status: input.status,
     priority: input.priority,
-    due_date: input.dueDate === undefined ? undefined : input.dueDate === null ? null : new Date(input.dueDate),
-    category_id: input.categoryId,
+    dueDate: input.dueDate === undefined ? undefined : input.dueDate === null ? null : new Date(input.dueDate),
+    category: input.categoryId,
   };
 }
 
-const CURRENT_VALUE: Record<keyof TaskColumnValues, (task: TaskResponse) => unknown> = {
-  title: (task) => task.title,
-  description: (task) => task.description,
-  status: (task) => task.status,
-  priority: (task) => task.priority,
-  due_date: (task) => task.dueDate,
-  category_id: (task) => task.categoryId,
-};
-
-const comparable = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
+const comparable = (value: unknown) => (value instanceof Date ? value.getTime() : value);
 
 /**
  * Only what differs from the current task: a PATCH that changes nothing writes nothing, and the
  * version (so the ETag) stays.
  */
-export function changedColumns(current: TaskResponse, values: TaskColumnValues): TaskColumnValues {
+export function changedValues(current: TaskRecord, values: TaskValues): TaskValues {
   return Object.fromEntries(
     Object.entries(values).filter(
-      ([name, value]) =>
-        value !== undefined && comparable(value) !== CURRENT_VALUE[name as keyof TaskColumnValues](current),
+      ([name, value]) => value !== undefined && comparable(value) !== comparable(current[name as keyof TaskValues]),
     ),
   );
 }
 
 /**
- * completed_at is the server's: set when a task becomes completed, cleared when it leaves that
- * state. A new task has no completedAt yet.
+ * The one rule for completedAt, which the server owns: set when a task becomes completed, kept
+ * while it stays completed, cleared when it leaves that state. `current` is undefined for a new task.
  */
-export function completedAtChange(
-  currentCompletedAt: string | null,
-  newStatus: TaskColumnValues['status'],
-): CompletedAtChange {
-  if (newStatus === undefined) {
-    return 'keep';
+export function completedAtAfter(
+  current: Pick<TaskRecord, 'status' | 'completedAt'> | undefined,
+  newStatus: TaskRecord['status'],
+  now: Date,
+): Date | null {
+  if (newStatus !== 'completed') {
+    return null;
   }
-  if (newStatus === 'completed') {
-    return currentCompletedAt === null ? 'set' : 'keep';
-  }
-  return currentCompletedAt === null ? 'keep' : 'clear';
+  return current?.status === 'completed' ? current.completedAt : now;
+}
+
+/** Fields every write moves on its own; the activity log records what the caller changed. */
+const UNTRACKED = new Set(['id', 'version', 'createdAt', 'updatedAt']);
+
+/**
+ * What a change did, field by field as the API names them: `before` null for a creation. A field
+ * added to the response is tracked without another line here.
+ */
+export function fieldChanges(before: object | null, after: object): Record<string, { from: unknown; to: unknown }> {
+  const previous = (before ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.entries(after)
+      .filter(([field, value]) => !UNTRACKED.has(field) && (previous[field] ?? null) !== (value ?? null))
+      .map(([field, value]) => [field, { from: previous[field] ?? null, to: value ?? null }]),
+  );
 }

@@ -5,8 +5,8 @@ export const TASK_SORTS = SORT_FIELDS.flatMap((field) => [field, `-${field}`]) a
 export type TaskSort = SortField | `-${SortField}`;
 
 export interface SortSpec {
-  /** SQL column of the sort key; `id` always breaks ties, in the same direction. */
-  column: string;
+  /** Entity property of the sort key; `id` always breaks ties, in the same direction. */
+  property: 'createdAt' | 'updatedAt' | 'dueDate' | 'priorityRank' | 'title';
   /** SQL type the cursor's text value is cast back to. */
   castTo: 'timestamptz' | 'smallint' | 'text';
   descending: boolean;
@@ -15,12 +15,12 @@ export interface SortSpec {
 }
 
 const COLUMNS: Record<SortField, Omit<SortSpec, 'descending'>> = {
-  createdAt: { column: 'created_at', castTo: 'timestamptz', nullable: false },
-  updatedAt: { column: 'updated_at', castTo: 'timestamptz', nullable: false },
-  dueDate: { column: 'due_date', castTo: 'timestamptz', nullable: true },
+  createdAt: { property: 'createdAt', castTo: 'timestamptz', nullable: false },
+  updatedAt: { property: 'updatedAt', castTo: 'timestamptz', nullable: false },
+  dueDate: { property: 'dueDate', castTo: 'timestamptz', nullable: true },
   // The generated rank column: high > medium > low, not alphabetical.
-  priority: { column: 'priority_rank', castTo: 'smallint', nullable: false },
-  title: { column: 'title', castTo: 'text', nullable: false },
+  priority: { property: 'priorityRank', castTo: 'smallint', nullable: false },
+  title: { property: 'title', castTo: 'text', nullable: false },
 };
 
 export function sortSpec(sort: TaskSort): SortSpec {

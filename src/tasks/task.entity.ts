@@ -1,7 +1,5 @@
 import { EntityRepositoryType, OptionalProps, type Rel } from '@mikro-orm/core';
 import {
-  BeforeCreate,
-  BeforeUpdate,
   Entity,
   Enum,
   Index,
@@ -37,6 +35,9 @@ create trigger "${name}" after ${event} on "tasks"
   for each statement execute function "tasks_${name}_fn"()`,
 });
 
+/** Every list and sort reads only tasks outside the trash, so its indexes leave trashed rows out. */
+const LIVE = 'deleted_at is null';
+
 /**
  * Indexes follow the list query: the owner first (equality), then the sort key, then `id` as the
  * tie-breaker that makes keyset pagination total. `priority_rank` lets priority sort by rank
@@ -45,29 +46,33 @@ create trigger "${name}" after ${event} on "tasks"
 @Entity({ tableName: 'tasks', repository: () => TaskRepository })
 @Trigger(taskCountTrigger('task_count_up', 'insert', '+'))
 @Trigger(taskCountTrigger('task_count_down', 'delete', '-'))
-@Index({ name: 'tasks_user_created_at_idx', properties: ['user', 'createdAt', 'id'] })
-@Index({ name: 'tasks_user_updated_at_idx', properties: ['user', 'updatedAt', 'id'] })
-@Index({ name: 'tasks_user_due_date_idx', properties: ['user', 'dueDate', 'id'] })
+@Index({ name: 'tasks_user_created_at_idx', properties: ['user', 'createdAt', 'id'], where: LIVE })
+@Index({ name: 'tasks_user_updated_at_idx', properties: ['user', 'updatedAt', 'id'], where: LIVE })
+@Index({ name: 'tasks_user_due_date_idx', properties: ['user', 'dueDate', 'id'], where: LIVE })
 // Due dates sort nulls last both ways; a backward scan of the index above would put them first.
 @Index({
   name: 'tasks_user_due_date_desc_idx',
   expression:
-    'create index "tasks_user_due_date_desc_idx" on "tasks" ("user_id", "due_date" desc nulls last, "id" desc)',
+    'create index "tasks_user_due_date_desc_idx" on "tasks" ("user_id", "due_date" desc nulls last, "id" desc) where deleted_at is null',
 })
-@Index({ name: 'tasks_user_priority_idx', properties: ['user', 'priorityRank', 'id'] })
-@Index({ name: 'tasks_user_status_idx', properties: ['user', 'status', 'createdAt', 'id'] })
-@Index({ name: 'tasks_user_title_idx', properties: ['user', 'title', 'id'] })
-@Index({ name: 'tasks_user_category_idx', properties: ['user', 'category'] })
-// ON DELETE SET NULL looks tasks up by category alone.
+@Index({ name: 'tasks_user_priority_idx', properties: ['user', 'priorityRank', 'id'], where: LIVE })
+@Index({ name: 'tasks_user_status_idx', properties: ['user', 'status', 'createdAt', 'id'], where: LIVE })
+@Index({ name: 'tasks_user_title_idx', properties: ['user', 'title', 'id'], where: LIVE })
+@Index({ name: 'tasks_user_category_idx', properties: ['user', 'category'], where: LIVE })
+// ON DELETE SET NULL and the detach on category deletion look tasks up by category alone.
 @Index({ name: 'tasks_category_id_idx', properties: ['category'] })
+// The trash list (newest first) and the retention job's scan of old trash.
+@Index({ name: 'tasks_user_trash_idx', properties: ['user', 'deletedAt', 'id'], where: 'deleted_at is not null' })
+@Index({ name: 'tasks_trash_deleted_at_idx', properties: ['deletedAt'], where: 'deleted_at is not null' })
 // `q` searches title and description with ILIKE '%...%': trigram indexes serve it (pg_trgm).
 @Index({
   name: 'tasks_title_trgm_idx',
-  expression: 'create index "tasks_title_trgm_idx" on "tasks" using gin ("title" gin_trgm_ops)',
+  expression: 'create index "tasks_title_trgm_idx" on "tasks" using gin ("title" gin_trgm_ops) where deleted_at is null',
 })
 @Index({
   name: 'tasks_description_trgm_idx',
-  expression: 'create index "tasks_description_trgm_idx" on "tasks" using gin ("description" gin_trgm_ops)',
+  expression:
+    'create index "tasks_description_trgm_idx" on "tasks" using gin ("description" gin_trgm_ops) where deleted_at is null',
 })
 export class Task {
   [EntityRepositoryType]?: TaskRepository;
@@ -79,7 +84,8 @@ export class Task {
     | 'createdAt'
     | 'updatedAt'
     | 'version'
-    | 'completedAt';
+    | 'completedAt'
+    | 'deletedAt';
 
   @PrimaryKey(UUID_PRIMARY_KEY)
   id: string = newId();
@@ -131,18 +137,12 @@ export class Task {
   @Property({ type: 'integer', version: true, default: 1 })
   version: number = 1;
 
+  /** In the trash since then (absent from every read but the trash), or null. */
+  @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
+  deletedAt: Date | null = null;
+
   constructor(user: Rel<User>, title: string) {
     this.user = user;
     this.title = title;
-  }
-
-  @BeforeCreate()
-  @BeforeUpdate()
-  protected syncCompletedAt(): void {
-    if (this.status === 'completed') {
-      this.completedAt ??= new Date();
-    } else {
-      this.completedAt = null;
-    }
   }
 }

@@ -1,20 +1,11 @@
-import { EntityRepository } from '@mikro-orm/postgresql';
+import { EntityRepository, raw, type QBFilterQuery, type QueryBuilder } from '@mikro-orm/postgresql';
 import { validationProblem } from '../common/errors/api-problem.exception.js';
 import { cursorTimestampSql, isCursorTimestamp, type CursorPosition } from '../common/keyset-cursor.js';
-import type { TaskRow } from './dto/task-response.dto.js';
+import { User } from '../users/user.entity.js';
 import type { TaskPriority, TaskStatus } from './task-enums.js';
+import type { TaskRecord, TaskValues } from './task-record.js';
 import type { SortSpec } from './task-sort.js';
-import type { Task } from './task.entity.js';
-import {
-  deleteTask,
-  insertTask,
-  selectTask,
-  TASK_COLUMNS,
-  updateTask,
-  type CompletedAtChange,
-  type SqlStatement,
-  type TaskColumnValues,
-} from './task-sql.js';
+import { Task } from './task.entity.js';
 
 export interface TaskFilters {
   status?: TaskStatus[];
@@ -27,7 +18,7 @@ export interface TaskFilters {
   q?: string;
 }
 
-export interface TaskStatsRow {
+export interface TaskStats {
   total: number;
   pending: number;
   in_progress: number;
@@ -40,9 +31,7 @@ export interface TaskStatsRow {
   completed_last_7_days: number;
 }
 
-/** The sort key as lossless text, so the cursor compares exactly. */
-const cursorText = (sort: SortSpec) =>
-  sort.castTo === 'timestamptz' ? cursorTimestampSql(sort.column) : `${sort.column}::text`;
+export type TaskPageRecord = TaskRecord & { cursorValue: string | null };
 
 const CURSOR_VALUE_IS_VALID: Record<SortSpec['castTo'], (value: string) => boolean> = {
   timestamptz: isCursorTimestamp,
@@ -51,194 +40,254 @@ const CURSOR_VALUE_IS_VALID: Record<SortSpec['castTo'], (value: string) => boole
   text: (value) => value.length > 0 && [...value].length <= 200,
 };
 
+const notIssuedHere = () => validationProblem([{ field: 'cursor', message: 'cursor is not a cursor this API issued' }]);
+
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
 
-/** SQL fragments with `?` placeholders and their parameters, in order. */
-class Conditions {
-  readonly sql: string[] = [];
-  readonly params: unknown[] = [];
-
-  add(fragment: string, ...params: unknown[]): void {
-    this.sql.push(fragment);
-    this.params.push(...params);
-  }
-
-  placeholders(values: unknown[]): string {
-    return values.map(() => '?').join(', ');
-  }
-
-  toString(): string {
-    return this.sql.join(' and ');
-  }
-}
-
-function filterConditions(userId: string, filters: TaskFilters): Conditions {
-  const where = new Conditions();
-  where.add('user_id = ?', userId);
+/** Tasks outside the trash, of one owner, matching the list filters. */
+export function liveTasksWhere(userId: string, filters: TaskFilters, now = new Date()): QBFilterQuery<Task> {
+  const conditions: QBFilterQuery<Task>[] = [{ user: userId, deletedAt: null }];
   if (filters.status?.length) {
-    where.add(`status in (${where.placeholders(filters.status)})`, ...filters.status);
+    conditions.push({ status: { $in: filters.status } });
   }
   if (filters.priority?.length) {
-    where.add(`priority in (${where.placeholders(filters.priority)})`, ...filters.priority);
+    conditions.push({ priority: { $in: filters.priority } });
   }
-  if (filters.categoryId === null) {
-    where.add('category_id is null');
-  } else if (filters.categoryId) {
-    where.add('category_id = ?', filters.categoryId);
+  if (filters.categoryId !== undefined) {
+    conditions.push({ category: filters.categoryId });
   }
   if (filters.dueBefore) {
-    where.add('due_date < ?', filters.dueBefore);
+    conditions.push({ dueDate: { $lt: filters.dueBefore } });
   }
   if (filters.dueAfter) {
-    where.add('due_date > ?', filters.dueAfter);
+    conditions.push({ dueDate: { $gt: filters.dueAfter } });
   }
   if (filters.overdue === true) {
-    where.add(`due_date < now() and status <> 'completed'`);
+    conditions.push({ dueDate: { $lt: now }, status: { $ne: 'completed' } });
   } else if (filters.overdue === false) {
-    where.add(`(due_date is null or due_date >= now() or status = 'completed')`);
+    conditions.push({ $or: [{ dueDate: null }, { dueDate: { $gte: now } }, { status: 'completed' }] });
   }
   if (filters.q) {
-    // Each column has its own trigram index; PostgreSQL ORs the two index scans.
+    // Each column has its own trigram index; PostgreSQL ORs the two bitmap index scans.
     const pattern = `%${escapeLike(filters.q)}%`;
-    where.add('(title ilike ? or description ilike ?)', pattern, pattern);
+    conditions.push({ $or: [{ title: { $ilike: pattern } }, { description: { $ilike: pattern } }] });
   }
-  return where;
-}
-
-/** Rows strictly after the cursor in (key, id) order, nulls last for the nullable due date. */
-function addKeyset(where: Conditions, sort: SortSpec, after: CursorPosition): void {
-  const comparison = sort.descending ? '<' : '>';
-  if (after.value === null) {
-    if (!sort.nullable) {
-      throw validationProblem([{ field: 'cursor', message: 'cursor is not a cursor this API issued' }]);
-    }
-    where.add(`(${sort.column} is null and id ${comparison} ?::uuid)`, after.id);
-    return;
-  }
-  if (!CURSOR_VALUE_IS_VALID[sort.castTo](after.value)) {
-    throw validationProblem([{ field: 'cursor', message: 'cursor is not a cursor this API issued' }]);
-  }
-  const keyset = `(${sort.column}, id) ${comparison} (?::${sort.castTo}, ?::uuid)`;
-  where.add(sort.nullable ? `(${keyset} or ${sort.column} is null)` : keyset, after.value, after.id);
+  return { $and: conditions };
 }
 
 /**
- * One keyset page: `limit + 1` rows, so the caller knows whether another page follows. Every
- * condition starts with user_id, so each sort walks its (user_id, key, id) index. ORDER BY names
- * `tasks.` columns: a bare name would mean the ISO text selected under the same alias. Exported so
- * the query-plan test EXPLAINs exactly the SQL the API runs.
+ * Mapped rows (`execute('all')`) have the entity's property names and types; MikroORM types a
+ * relation there as a nested DTO, though an unpopulated one comes back as its id.
  */
-export function buildPageQuery(
-  userId: string,
-  filters: TaskFilters,
-  sort: SortSpec,
-  after: CursorPosition | undefined,
-  limit: number,
-): { sql: string; params: unknown[] } {
-  const where = filterConditions(userId, filters);
-  if (after) {
-    addKeyset(where, sort, after);
-  }
-  const direction = sort.descending ? 'desc' : 'asc';
-  const nulls = sort.nullable ? ' nulls last' : '';
-  return {
-    sql: `select ${TASK_COLUMNS}, ${cursorText(sort)} as cursor_value from tasks
-           where ${where}
-           order by tasks.${sort.column} ${direction}${nulls}, tasks.id ${direction}
-           limit ?`,
-    params: [...where.params, limit + 1],
-  };
-}
+const asRecords = (rows: unknown[]) => rows as TaskRecord[];
+
+/** Page rows carry the sort key as text beside the task, for the next cursor. */
+const withCursorValues = (rows: unknown[]): TaskPageRecord[] =>
+  (rows as Array<TaskRecord & { cursor_value: string | null }>).map(({ cursor_value, ...task }) => ({ ...task, cursorValue: cursor_value }));
 
 /**
- * Lists, counts and stats may read from a streaming replica (DATABASE_REPLICA_URLS): a page or a
- * count a moment old is acceptable there. Single-task reads, writes and sessions stay on the primary.
+ * Only the tasks module writes `tasks`. Single tasks are read and written one statement each;
+ * lists, counts and stats may read from a streaming replica (DATABASE_REPLICA_URLS), where a page
+ * or a count a moment old is acceptable. Writes run inside the caller's unit of work.
  */
 export class TaskRepository extends EntityRepository<Task> {
-  private replicaOrPrimary() {
-    return this.getEntityManager().getConnection('read');
+  /** The column behind an entity property, from the metadata. */
+  private column(property: keyof Task & string): string {
+    return this.getEntityManager().getMetadata(Task).properties[property].fieldNames[0];
   }
 
-  // Single tasks are read and written with one statement each on the primary: no unit of work,
-  // no hydration, no BEGIN/COMMIT around a lone statement (docs/PERFORMANCE.md, items 2 and 3).
-  private async firstRow(statement: SqlStatement): Promise<TaskRow | undefined> {
-    const [row] = await this.getEntityManager().execute<TaskRow[]>(statement.sql, statement.params);
-    return row;
+  private select(connection: 'read' | 'write' = 'write'): QueryBuilder<Task, 'task'> {
+    return this.getEntityManager().createQueryBuilder(Task, 'task', connection).select('*');
   }
 
-  findRow(userId: string, taskId: string): Promise<TaskRow | undefined> {
-    return this.firstRow(selectTask(userId, taskId));
+  async findLive(userId: string, taskId: string): Promise<TaskRecord | undefined> {
+    return this.first(this.select().where({ id: taskId, user: userId, deletedAt: null }));
   }
 
-  /** The new row, or undefined when the owner already has `maxTasks` tasks (nothing written). */
-  insertRow(
-    taskId: string,
-    userId: string,
-    values: TaskColumnValues & { title: string },
-    completedAt: CompletedAtChange,
-    maxTasks: number,
-  ): Promise<TaskRow | undefined> {
-    return this.firstRow(insertTask(taskId, userId, values, completedAt, maxTasks));
+  async findTrashed(userId: string, taskId: string): Promise<TaskRecord | undefined> {
+    return this.first(this.select().where({ id: taskId, user: userId, deletedAt: { $ne: null } }));
   }
 
-  updateRow(
+  /**
+   * Inserts the task while its owner has fewer than `maxTasks` (trash included). users.task_count
+   * is kept by triggers on tasks; locking the owner's row first makes one user's inserts wait for
+   * each other, so the count read is the committed one and the quota holds under concurrency.
+   * False (nothing written) when the quota is reached.
+   */
+  async insertWithinQuota(task: TaskRecord, maxTasks: number): Promise<boolean> {
+    const em = this.getEntityManager();
+    const users = em.getMetadata(User);
+    // FOR NO KEY UPDATE, which LockMode cannot say: FOR UPDATE would also block the foreign-key
+    // checks (FOR KEY SHARE) of other transactions writing rows that point at this user, such as
+    // activity entries, and deadlock with them.
+    const [owner] = await em.execute(
+      `select 1 from "${users.tableName}" where "${users.properties.id.fieldNames[0]}" = ?
+          and "${users.properties.taskCount.fieldNames[0]}" < ? for no key update`,
+      [task.user, maxTasks],
+    );
+    if (!owner) {
+      return false;
+    }
+    await em.insert(Task, task);
+    return true;
+  }
+
+  /**
+   * Writes the values if the row still has `expectedVersion` (the optimistic lock is the UPDATE's
+   * WHERE clause) and sets the next version; false when the task changed or went away meanwhile.
+   */
+  async updateIfVersion(
     userId: string,
     taskId: string,
     expectedVersion: number,
-    values: TaskColumnValues,
-    completedAt: CompletedAtChange,
-  ): Promise<TaskRow | undefined> {
-    return this.firstRow(updateTask(userId, taskId, expectedVersion, values, completedAt));
+    values: TaskValues & Partial<Pick<TaskRecord, 'completedAt' | 'deletedAt' | 'updatedAt'>>,
+  ): Promise<boolean> {
+    const updated = await this.getEntityManager().nativeUpdate(
+      Task,
+      { id: taskId, user: userId, version: expectedVersion },
+      { ...values, version: expectedVersion + 1 },
+    );
+    return updated > 0;
   }
 
-  async deleteRow(userId: string, taskId: string, expectedVersion?: number): Promise<boolean> {
-    const { sql, params } = deleteTask(userId, taskId, expectedVersion);
-    return (await this.getEntityManager().execute<{ id: string }[]>(sql, params)).length > 0;
+  /** Deletes a trashed task for good if it still has `expectedVersion`. */
+  async purgeIfVersion(userId: string, taskId: string, expectedVersion: number): Promise<boolean> {
+    const deleted = await this.getEntityManager().nativeDelete(Task, {
+      id: taskId,
+      user: userId,
+      version: expectedVersion,
+      deletedAt: { $ne: null },
+    });
+    return deleted > 0;
   }
 
-  /** The page buildPageQuery describes, from a replica when there is one. */
+  /** Every task (trash included) filed under the category, for detaching them. */
+  async findInCategory(userId: string, categoryId: string): Promise<TaskRecord[]> {
+    return asRecords(await this.select().where({ user: userId, category: categoryId }).execute('all'));
+  }
+
+  /** Clears the category of these tasks, bumping each version: their representation changed. */
+  async detach(userId: string, tasks: TaskRecord[], now: Date): Promise<void> {
+    if (tasks.length === 0) {
+      return;
+    }
+    await this.getEntityManager().nativeUpdate(
+      Task,
+      { user: userId, id: { $in: tasks.map((task) => task.id) } },
+      { category: null, updatedAt: now, version: raw(`${this.column('version')} + 1`) },
+    );
+  }
+
+  /** Trashed tasks deleted before `cutoff`, oldest first, at most `limit` of them. */
+  async findExpiredTrash(cutoff: Date, limit: number): Promise<TaskRecord[]> {
+    return asRecords(await this.select().where({ deletedAt: { $lt: cutoff } }).orderBy({ deletedAt: 'asc' }).limit(limit).execute('all'));
+  }
+
+  async purge(tasks: TaskRecord[]): Promise<void> {
+    await this.getEntityManager().nativeDelete(Task, { id: { $in: tasks.map((task) => task.id) }, deletedAt: { $ne: null } });
+  }
+
+  /**
+   * One keyset page of live tasks: `limit + 1` rows, so the caller knows whether another page
+   * follows. The owner comes first in every condition, so each sort walks its (user_id, key, id)
+   * partial index. Public so the query-plan test EXPLAINs exactly the query the API runs.
+   */
+  pageQuery(userId: string, filters: TaskFilters, sort: SortSpec, after: CursorPosition | undefined, limit: number) {
+    const column = `task.${this.column(sort.property)}`;
+    const direction = sort.descending ? 'desc' : 'asc';
+    const cursorText = sort.castTo === 'timestamptz' ? cursorTimestampSql(column) : `${column}::text`;
+    const query = this.select('read')
+      .addSelect(raw(`${cursorText} as cursor_value`))
+      .where(liveTasksWhere(userId, filters))
+      .orderBy([{ [sort.property]: sort.nullable ? `${direction} nulls last` : direction }, { id: direction }])
+      .limit(limit + 1);
+    if (after) {
+      query.andWhere(this.keysetCondition(column, sort, after));
+    }
+    return query;
+  }
+
   async findPage(
     userId: string,
     filters: TaskFilters,
     sort: SortSpec,
     after: CursorPosition | undefined,
     limit: number,
-  ): Promise<Array<TaskRow & { cursor_value: string | null }>> {
-    const { sql, params } = buildPageQuery(userId, filters, sort, after, limit);
-    return this.replicaOrPrimary().execute(sql, params);
+  ): Promise<TaskPageRecord[]> {
+    return withCursorValues(await this.pageQuery(userId, filters, sort, after, limit).execute('all'));
   }
 
-  async countMatching(userId: string, filters: TaskFilters): Promise<number> {
-    const where = filterConditions(userId, filters);
-    const [row] = await this.replicaOrPrimary().execute<{ count: number }[]>(`select count(*)::int as count from tasks where ${where}`, where.params);
-    return row.count;
+  countMatching(userId: string, filters: TaskFilters): Promise<number> {
+    return this.getEntityManager().createQueryBuilder(Task, 'task', 'read').where(liveTasksWhere(userId, filters)).getCount();
   }
-  /** All counts in one pass over the user's tasks; "today" is the calendar day in `timeZone`. */
-  async stats(userId: string, timeZone: string): Promise<TaskStatsRow> {
-    const [row] = await this.replicaOrPrimary().execute<TaskStatsRow[]>(
-      `with local_today as (
-         select date_trunc('day', now() at time zone ?) as midnight
-       ), today as (
-         -- Both ends converted from local midnights, so 23- and 25-hour days are right.
-         select midnight at time zone ? as starts_at, (midnight + interval '1 day') at time zone ? as ends_at
-           from local_today
-       )
-       select count(*)::int as total,
-              count(*) filter (where status = 'pending')::int as pending,
-              count(*) filter (where status = 'in_progress')::int as in_progress,
-              count(*) filter (where status = 'completed')::int as completed,
-              count(*) filter (where priority = 'low')::int as low,
-              count(*) filter (where priority = 'medium')::int as medium,
-              count(*) filter (where priority = 'high')::int as high,
-              count(*) filter (where due_date < now() and status <> 'completed')::int as overdue,
-              count(*) filter (where due_date >= today.starts_at and due_date < today.ends_at
-                                 and status <> 'completed')::int as due_today,
-              count(*) filter (where status = 'completed' and completed_at >= now() - interval '7 days')::int
-                as completed_last_7_days
-         from tasks cross join today
-        where user_id = ?`,
-      [timeZone, timeZone, timeZone, userId],
-    );
-    return row;
+
+  /** The trash, most recently trashed first, keyset-paged on (deleted_at, id). */
+  async findTrashPage(userId: string, after: CursorPosition | undefined, limit: number): Promise<TaskPageRecord[]> {
+    const column = `task.${this.column('deletedAt')}`;
+    const query = this.select()
+      .addSelect(raw(`${cursorTimestampSql(column)} as cursor_value`))
+      .where({ user: userId, deletedAt: { $ne: null } })
+      .orderBy([{ deletedAt: 'desc' }, { id: 'desc' }])
+      .limit(limit + 1);
+    if (after) {
+      if (after.value === null || !isCursorTimestamp(after.value)) {
+        throw notIssuedHere();
+      }
+      query.andWhere(raw(`(${column}, task.id) < (?::timestamptz, ?::uuid)`, [after.value, after.id]));
+    }
+    return withCursorValues(await query.execute('all'));
+  }
+
+  /** All counts in one pass over the user's live tasks; "today" is the calendar day in `timeZone`. */
+  async stats(userId: string, timeZone: string): Promise<TaskStats> {
+    const status = this.column('status');
+    const priority = this.column('priority');
+    const due = this.column('dueDate');
+    const completedAt = this.column('completedAt');
+    const open = `${status} <> 'completed'`;
+    // Both ends converted from local midnights, so 23- and 25-hour days are right.
+    const localMidnight = `date_trunc('day', now() at time zone ?)`;
+    const counts: Record<keyof TaskStats, [string, unknown[]?]> = {
+      total: ['true'],
+      pending: [`${status} = 'pending'`],
+      in_progress: [`${status} = 'in_progress'`],
+      completed: [`${status} = 'completed'`],
+      low: [`${priority} = 'low'`],
+      medium: [`${priority} = 'medium'`],
+      high: [`${priority} = 'high'`],
+      overdue: [`${due} < now() and ${open}`],
+      due_today: [
+        `${due} >= (${localMidnight} at time zone ?) and ${due} < ((${localMidnight} + interval '1 day') at time zone ?) and ${open}`,
+        [timeZone, timeZone, timeZone, timeZone],
+      ],
+      completed_last_7_days: [`${status} = 'completed' and ${completedAt} >= now() - interval '7 days'`],
+    };
+    const row = await this.getEntityManager()
+      .createQueryBuilder(Task, 'task', 'read')
+      .select(Object.entries(counts).map(([name, [condition, params]]) => raw(`count(*) filter (where ${condition})::int as ${name}`, params)))
+      .where({ user: userId, deletedAt: null })
+      .execute('get', false);
+    return row as unknown as TaskStats;
+  }
+
+  private async first(query: QueryBuilder<Task, 'task'>): Promise<TaskRecord | undefined> {
+    const [found] = asRecords([await query.execute('get')].filter(Boolean));
+    return found;
+  }
+
+  /** Rows strictly after the cursor in (key, id) order, nulls last for the nullable due date. */
+  private keysetCondition(column: string, sort: SortSpec, after: CursorPosition) {
+    const comparison = sort.descending ? '<' : '>';
+    if (after.value === null) {
+      if (!sort.nullable) {
+        throw notIssuedHere();
+      }
+      return raw(`(${column} is null and task.id ${comparison} ?::uuid)`, [after.id]);
+    }
+    if (!CURSOR_VALUE_IS_VALID[sort.castTo](after.value)) {
+      throw notIssuedHere();
+    }
+    const keyset = `(${column}, task.id) ${comparison} (?::${sort.castTo}, ?::uuid)`;
+    return raw(sort.nullable ? `(${keyset} or ${column} is null)` : keyset, [after.value, after.id]);
   }
 }

@@ -12,6 +12,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import { CurrentActor, type RequestActor } from '../common/actor.js';
 import { ApiProblems } from '../common/errors/problem.schema.js';
 import { RequestHeader } from '../common/request-header.decorator.js';
 import { UuidParam } from '../common/uuid-param.decorator.js';
@@ -22,6 +23,7 @@ import { TaskPageResponse, TaskResponse, TaskStatsResponse } from './dto/task-re
 import { UpdateTaskDto } from './dto/update-task.dto.js';
 import { ifNoneMatchSatisfied, taskEtag } from './task-etag.js';
 import { TasksService } from './tasks.service.js';
+import { TrashService } from './trash.service.js';
 
 const ETAG_HEADER = { ETag: { description: 'Strong validator of this task version', schema: { type: 'string' } } };
 const IF_MATCH = {
@@ -40,7 +42,10 @@ function withEtag(reply: FastifyReply, task: TaskResponse): TaskResponse {
 @ApiBearerAuth(BEARER_SCHEME)
 @Controller('tasks')
 export class TasksController {
-  constructor(private readonly tasks: TasksService) {}
+  constructor(
+    private readonly tasks: TasksService,
+    private readonly trash: TrashService,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -51,11 +56,11 @@ export class TasksController {
   @ApiCreatedResponse({ type: TaskResponse, headers: { ...ETAG_HEADER, Location: { description: 'URL of the new task', schema: { type: 'string' } } } })
   @ApiProblems(400, 401, 403, 413, 415)
   async create(
-    @CurrentUser() caller: AuthenticatedUser,
+    @CurrentActor() caller: RequestActor,
     @Body() body: CreateTaskDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TaskResponse> {
-    const task = await this.tasks.create(caller.userId, body);
+    const task = await this.tasks.create(caller, body);
     void reply.header('Location', `/api/v1/tasks/${task.id}`);
     return withEtag(reply, task);
   }
@@ -118,13 +123,13 @@ export class TasksController {
   @ApiOkResponse({ type: TaskResponse, headers: ETAG_HEADER })
   @ApiProblems(400, 401, 404, 412, 415)
   async update(
-    @CurrentUser() caller: AuthenticatedUser,
+    @CurrentActor() caller: RequestActor,
     @UuidParam() id: string,
     @Body() body: UpdateTaskDto,
     @Res({ passthrough: true }) reply: FastifyReply,
     @RequestHeader('if-match') ifMatch?: string,
   ): Promise<TaskResponse> {
-    return withEtag(reply, await this.tasks.update(caller.userId, id, body, ifMatch));
+    return withEtag(reply, await this.tasks.update(caller, id, body, ifMatch));
   }
 
   @Post(':id/toggle')
@@ -138,29 +143,48 @@ export class TasksController {
   @ApiOkResponse({ type: TaskResponse, headers: ETAG_HEADER })
   @ApiProblems(400, 401, 404, 412)
   async toggle(
-    @CurrentUser() caller: AuthenticatedUser,
+    @CurrentActor() caller: RequestActor,
     @UuidParam() id: string,
     @Res({ passthrough: true }) reply: FastifyReply,
     @RequestHeader('if-match') ifMatch?: string,
   ): Promise<TaskResponse> {
-    return withEtag(reply, await this.tasks.toggle(caller.userId, id, ifMatch));
+    return withEtag(reply, await this.tasks.toggle(caller, id, ifMatch));
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({
-    summary: 'Delete a task',
+    summary: 'Move a task to the trash',
     description:
-      'Deletes one of the caller\'s tasks; with If-Match only if it still has that ETag (412 otherwise).',
+      'The task leaves every read, list, count and stats; GET /trash lists it and POST /tasks/{id}/restore brings it back until TRASH_RETENTION (30 days by default) purges it. With If-Match only if it still has that ETag (412 otherwise).',
   })
   @ApiHeader(IF_MATCH)
-  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiNoContentResponse({ description: 'In the trash' })
   @ApiProblems(400, 401, 404, 412)
   async remove(
-    @CurrentUser() caller: AuthenticatedUser,
+    @CurrentActor() caller: RequestActor,
     @UuidParam() id: string,
     @RequestHeader('if-match') ifMatch?: string,
   ): Promise<void> {
-    await this.tasks.remove(caller.userId, id, ifMatch);
+    await this.tasks.moveToTrash(caller, id, ifMatch);
+  }
+
+  @Post(':id/restore')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Bring a task back from the trash',
+    description:
+      "Restores a task from the caller's trash with its fields and a new version (ETag); 404 unless it is in the caller's trash. If-Match (the ETag the trash listed) makes it conditional.",
+  })
+  @ApiHeader(IF_MATCH)
+  @ApiOkResponse({ type: TaskResponse, headers: ETAG_HEADER })
+  @ApiProblems(400, 401, 404, 412)
+  async restore(
+    @CurrentActor() caller: RequestActor,
+    @UuidParam() id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @RequestHeader('if-match') ifMatch?: string,
+  ): Promise<TaskResponse> {
+    return withEtag(reply, await this.trash.restore(caller, id, ifMatch));
   }
 }

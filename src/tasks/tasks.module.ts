@@ -1,14 +1,19 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
+import { ActivityModule } from '../activity/activity.module.js';
 import { CategoriesModule } from '../categories/categories.module.js';
 import { Task } from './task.entity.js';
+import { TaskWriter } from './task-writer.js';
 import { TasksController } from './tasks.controller.js';
 import { TasksService } from './tasks.service.js';
+import { TrashController } from './trash.controller.js';
+import { TrashService } from './trash.service.js';
 
+/** Tasks and their trash; the only module that writes the `tasks` table. */
 @Module({
-  imports: [MikroOrmModule.forFeature([Task]), CategoriesModule],
-  controllers: [TasksController],
-  providers: [TasksService],
+  imports: [MikroOrmModule.forFeature([Task]), CategoriesModule, ActivityModule],
+  controllers: [TasksController, TrashController],
+  providers: [TasksService, TrashService, TaskWriter],
   exports: [TasksService],
 })
 export class TasksModule {}

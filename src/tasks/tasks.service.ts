@@ -1,18 +1,22 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ActivityService } from '../activity/activity.service.js';
 import { CategoriesService } from '../categories/categories.service.js';
-import { ApiProblemException, validationProblem } from '../common/errors/api-problem.exception.js';
+import { CategoryRemoving } from '../categories/category-events.js';
+import type { RequestActor } from '../common/actor.js';
+import { validationProblem } from '../common/errors/api-problem.exception.js';
 import { quotaExceeded } from '../common/errors/quota-exceeded.js';
+import { decodeCursor, encodeCursor, listFingerprint } from '../common/keyset-cursor.js';
 import { Environment } from '../config/environment.js';
+import { OnDomainEvent, UnitOfWork } from '../database/unit-of-work.js';
 import { newId } from '../database/uuid-primary-key.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
 import { DEFAULT_PAGE_SIZE, type ListTasksQuery } from './dto/list-tasks.query.js';
 import { TaskResponse, type TaskStatsResponse } from './dto/task-response.dto.js';
 import type { UpdateTaskDto } from './dto/update-task.dto.js';
-import { changedColumns, columnValuesFrom, completedAtChange } from './task-changes.js';
-import { decodeCursor, encodeCursor, listFingerprint } from '../common/keyset-cursor.js';
-import { ifMatchSatisfied, taskEtag } from './task-etag.js';
+import { completedAtAfter, fieldChanges, taskValuesFrom } from './task-changes.js';
+import type { TaskRecord, TaskValues } from './task-record.js';
 import { sortSpec } from './task-sort.js';
-import type { TaskColumnValues } from './task-sql.js';
+import { TaskWriter } from './task-writer.js';
 import { TaskRepository, type TaskFilters } from './task.repository.js';
 import { isKnownTimeZone } from './time-zone.js';
 
@@ -22,14 +26,6 @@ export interface TaskPage {
   total?: number;
 }
 
-/** Without If-Match a write that loses a race to another is re-applied on the fresh row. */
-const MAX_WRITE_ATTEMPTS = 3;
-
-const preconditionFailed = () =>
-  new ApiProblemException(412, 'The task changed since you read it: fetch it again (If-Match is stale).', {
-    type: 'precondition-failed',
-  });
-
 const unknownCategory = () =>
   validationProblem([{ field: 'categoryId', message: 'categoryId must be one of your categories' }]);
 
@@ -37,55 +33,68 @@ const unknownCategory = () =>
 export class TasksService {
   constructor(
     private readonly tasks: TaskRepository,
+    private readonly writer: TaskWriter,
     private readonly categories: CategoriesService,
+    private readonly activity: ActivityService,
+    private readonly unitOfWork: UnitOfWork,
     @Inject(Environment) private readonly environment: Environment,
   ) {}
 
-  async create(userId: string, input: CreateTaskDto): Promise<TaskResponse> {
-    const values = { ...(await this.ownedColumnValues(userId, input)), title: input.title };
+  async create(actor: RequestActor, input: CreateTaskDto): Promise<TaskResponse> {
+    const values = await this.ownedValues(actor.userId, input);
+    const now = new Date();
+    const status = values.status ?? 'pending';
+    const task: TaskRecord = {
+      id: newId(),
+      user: actor.userId,
+      title: input.title,
+      description: values.description ?? null,
+      status,
+      priority: values.priority ?? 'medium',
+      dueDate: values.dueDate ?? null,
+      category: values.category ?? null,
+      completedAt: completedAtAfter(undefined, status, now),
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+      deletedAt: null,
+    };
+    const response = TaskResponse.from(task);
     const limit = this.environment.MAX_TASKS_PER_USER;
-    const row = await this.tasks.insertRow(newId(), userId, values, completedAtChange(null, values.status), limit);
-    if (!row) {
-      throw quotaExceeded(limit, 'tasks');
-    }
-    return TaskResponse.fromRow(row);
+    await this.unitOfWork.run(async () => {
+      if (!(await this.tasks.insertWithinQuota(task, limit))) {
+        throw quotaExceeded(limit, 'tasks');
+      }
+      await this.activity.record(actor.userId, actor, [
+        { entityType: 'task', entityId: task.id, action: 'create', changes: fieldChanges(null, response) },
+      ]);
+    });
+    return response;
   }
 
-  /** Another user's task answers exactly like a missing one. */
+  /** Another user's task, or one in the trash, answers exactly like a missing one. */
   async get(userId: string, taskId: string): Promise<TaskResponse> {
-    const row = await this.tasks.findRow(userId, taskId);
-    if (!row) {
+    const task = await this.tasks.findLive(userId, taskId);
+    if (!task) {
       throw new NotFoundException('No such task.');
     }
-    return TaskResponse.fromRow(row);
+    return TaskResponse.from(task);
   }
 
-  update(userId: string, taskId: string, changes: UpdateTaskDto, ifMatch?: string): Promise<TaskResponse> {
-    return this.writeWithVersionCheck(userId, taskId, ifMatch, () => this.ownedColumnValues(userId, changes));
+  update(actor: RequestActor, taskId: string, changes: UpdateTaskDto, ifMatch?: string): Promise<TaskResponse> {
+    return this.writer.apply(actor, taskId, ifMatch, 'update', this.findLive, () => this.ownedValues(actor.userId, changes));
   }
 
   /** completed -> pending, anything else -> completed. */
-  toggle(userId: string, taskId: string, ifMatch?: string): Promise<TaskResponse> {
-    return this.writeWithVersionCheck(userId, taskId, ifMatch, async (current) => ({
+  toggle(actor: RequestActor, taskId: string, ifMatch?: string): Promise<TaskResponse> {
+    return this.writer.apply(actor, taskId, ifMatch, 'toggle', this.findLive, async (current) => ({
       status: current.status === 'completed' ? 'pending' : 'completed',
     }));
   }
 
-  async remove(userId: string, taskId: string, ifMatch?: string): Promise<void> {
-    if (ifMatch === undefined) {
-      if (!(await this.tasks.deleteRow(userId, taskId))) {
-        throw new NotFoundException('No such task.');
-      }
-      return;
-    }
-    const current = await this.get(userId, taskId);
-    if (!ifMatchSatisfied(ifMatch, taskEtag(current))) {
-      throw preconditionFailed();
-    }
-    // The version in the WHERE clause makes check-and-delete one atomic step.
-    if (!(await this.tasks.deleteRow(userId, taskId, current.version))) {
-      throw preconditionFailed();
-    }
+  /** DELETE moves the task to the trash (TrashService restores or purges it). */
+  async moveToTrash(actor: RequestActor, taskId: string, ifMatch?: string): Promise<void> {
+    await this.writer.apply(actor, taskId, ifMatch, 'delete', this.findLive, async () => ({ deletedAt: new Date() }));
   }
 
   async list(userId: string, query: ListTasksQuery): Promise<TaskPage> {
@@ -106,11 +115,9 @@ export class TasksService {
     const rows = await this.tasks.findPage(userId, filters, sortSpec(sort), after, limit);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    const nextCursor =
-      rows.length > limit && last ? encodeCursor(fingerprint, { value: last.cursor_value, id: last.id }) : null;
     return {
-      items: page.map(TaskResponse.fromRow),
-      nextCursor,
+      items: page.map(TaskResponse.from),
+      nextCursor: rows.length > limit && last ? encodeCursor(fingerprint, { value: last.cursorValue, id: last.id }) : null,
       ...(query.includeTotal && { total: await this.tasks.countMatching(userId, filters) }),
     };
   }
@@ -137,46 +144,27 @@ export class TasksService {
   }
 
   /**
-   * The version check is the UPDATE's own WHERE clause (optimistic locking), so of two concurrent
-   * writes with the same If-Match exactly one wins and the other gets 412.
+   * A category being deleted leaves its tasks (trashed ones too) uncategorised, each with a new
+   * version and a `detach` entry, in the deleting transaction.
    */
-  private async writeWithVersionCheck(
-    userId: string,
-    taskId: string,
-    ifMatch: string | undefined,
-    change: (current: TaskResponse) => Promise<TaskColumnValues>,
-  ): Promise<TaskResponse> {
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.get(userId, taskId);
-      if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, taskEtag(current))) {
-        throw preconditionFailed();
-      }
-      const values = changedColumns(current, await change(current));
-      if (Object.keys(values).length === 0) {
-        return current;
-      }
-      const updated = await this.tasks.updateRow(userId, taskId, current.version, values, completedAtChange(current.completedAt, values.status));
-      if (updated) {
-        return TaskResponse.fromRow(updated);
-      }
-      if (ifMatch !== undefined) {
-        throw preconditionFailed();
-      }
-      if (attempt >= MAX_WRITE_ATTEMPTS) {
-        // No precondition was sent, so not 412: a transient conflict, like a busy database.
-        throw new ApiProblemException(503, 'The task is being changed by other requests; retry shortly.', {
-          type: 'unavailable',
-          headers: { 'Retry-After': '1' },
-        });
-      }
-    }
+  @OnDomainEvent(CategoryRemoving)
+  async detachFromRemovedCategory({ actor, categoryId }: CategoryRemoving): Promise<void> {
+    const tasks = await this.tasks.findInCategory(actor.userId, categoryId);
+    await this.tasks.detach(actor.userId, tasks, new Date());
+    await this.activity.record(
+      actor.userId,
+      actor,
+      tasks.map((task) => ({ entityType: 'task', entityId: task.id, action: 'detach', changes: { categoryId: { from: categoryId, to: null } } })),
+    );
   }
 
-  /** The body's columns, once its category (if any) is known to be the caller's. */
-  private async ownedColumnValues(userId: string, input: UpdateTaskDto): Promise<TaskColumnValues> {
+  private readonly findLive = (userId: string, taskId: string) => this.tasks.findLive(userId, taskId);
+
+  /** The body's values, once its category (if any) is known to be the caller's. */
+  private async ownedValues(userId: string, input: UpdateTaskDto): Promise<TaskValues> {
     if (input.categoryId && !(await this.categories.isOwnedBy(userId, input.categoryId))) {
       throw unknownCategory();
     }
-    return columnValuesFrom(input);
+    return taskValuesFrom(input);
   }
 }

@@ -17,6 +17,7 @@ export interface TaskBody {
   createdAt: string;
   updatedAt: string;
   version: number;
+  deletedAt: string | null;
 }
 
 export interface CategoryBody {
@@ -112,6 +113,7 @@ export interface TaskRowSnapshot {
   category_id: string | null;
   updated_at: string;
   version: number;
+  deleted_at: string | null;
 }
 
 /** The stored row (or undefined), timestamps as exact text, to prove a refused write changed nothing. */
@@ -119,7 +121,7 @@ export async function taskRow(app: NestFastifyApplication, id: string): Promise<
   const [row] = await sql<TaskRowSnapshot>(
     app,
     `select title, description, status, priority, due_date::text, completed_at::text, category_id::text,
-            updated_at::text, version from tasks where id = ?`,
+            updated_at::text, version, deleted_at::text from tasks where id = ?`,
     [id],
   );
   return row;

@@ -1,20 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { TaskRecord } from '../task-record.js';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '../task-enums.js';
 
-/** A task row as every task query selects it (TASK_COLUMNS): snake_case, timestamps already ISO 8601 UTC text. */
-export interface TaskRow {
-  id: string;
-  title: string;
-  description: string | null;
-  status: TaskStatus;
-  priority: TaskPriority;
-  due_date: string | null;
-  completed_at: string | null;
-  category_id: string | null;
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
+const isoOrNull = (instant: Date | null) => (instant === null ? null : instant.toISOString());
 
 export class TaskResponse {
   @ApiProperty({ format: 'uuid' })
@@ -50,19 +38,24 @@ export class TaskResponse {
   @ApiProperty({ description: 'Bumped by every change; the ETag derives from it', example: 1 })
   version: number;
 
-  static fromRow(row: TaskRow): TaskResponse {
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When it went to the trash; null outside the trash' })
+  deletedAt: string | null;
+
+  /** Every property of the record but the owner (implied by the caller) and the sort rank. */
+  static from(task: TaskRecord): TaskResponse {
     return {
-      id: row.id,
-      title: row.title,
-      description: row.description,
-      status: row.status,
-      priority: row.priority,
-      dueDate: row.due_date,
-      completedAt: row.completed_at,
-      categoryId: row.category_id,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      version: row.version,
+      id: task.id,
+      title: task.title,
+      description: task.description,
+      status: task.status,
+      priority: task.priority,
+      dueDate: isoOrNull(task.dueDate),
+      completedAt: isoOrNull(task.completedAt),
+      categoryId: task.category,
+      createdAt: task.createdAt.toISOString(),
+      updatedAt: task.updatedAt.toISOString(),
+      version: task.version,
+      deletedAt: isoOrNull(task.deletedAt),
     };
   }
 }
