@@ -64,16 +64,6 @@ const LIVE = 'deleted_at is null';
 // The trash list (newest first) and the retention job's scan of old trash.
 @Index({ name: 'tasks_user_trash_idx', properties: ['user', 'deletedAt', 'id'], where: 'deleted_at is not null' })
 @Index({ name: 'tasks_trash_deleted_at_idx', properties: ['deletedAt'], where: 'deleted_at is not null' })
-// `q` searches title and description with ILIKE '%...%': trigram indexes serve it (pg_trgm).
-@Index({
-  name: 'tasks_title_trgm_idx',
-  expression: 'create index "tasks_title_trgm_idx" on "tasks" using gin ("title" gin_trgm_ops) where deleted_at is null',
-})
-@Index({
-  name: 'tasks_description_trgm_idx',
-  expression:
-    'create index "tasks_description_trgm_idx" on "tasks" using gin ("description" gin_trgm_ops) where deleted_at is null',
-})
 export class Task {
   [EntityRepositoryType]?: TaskRepository;
 

@@ -68,7 +68,7 @@ export function liveTasksWhere(userId: string, filters: TaskFilters, now = new D
     conditions.push({ $or: [{ dueDate: null }, { dueDate: { $gte: now } }, { status: 'completed' }] });
   }
   if (filters.q) {
-    // Each column has its own trigram index; PostgreSQL ORs the two bitmap index scans.
+    // A filter over the owner's live tasks, which the task quota bounds (docs/DATABASE.md).
     const pattern = `%${escapeLike(filters.q)}%`;
     conditions.push({ $or: [{ title: { $ilike: pattern } }, { description: { $ilike: pattern } }] });
   }
@@ -221,8 +221,11 @@ export class TaskRepository extends EntityRepository<Task> {
     return this.getEntityManager().createQueryBuilder(Task, 'task', 'read').where(liveTasksWhere(userId, filters)).getCount();
   }
 
-  /** The trash, most recently trashed first, keyset-paged on (deleted_at, id). */
-  async findTrashPage(userId: string, after: CursorPosition | undefined, limit: number): Promise<TaskPageRecord[]> {
+  /**
+   * The trash, most recently trashed first, keyset-paged on (deleted_at, id) along its partial
+   * index. Public so the query-plan test EXPLAINs exactly the query the API runs.
+   */
+  trashPageQuery(userId: string, after: CursorPosition | undefined, limit: number) {
     const column = `task.${this.column('deletedAt')}`;
     const query = this.select()
       .addSelect(raw(`${cursorTimestampSql(column)} as cursor_value`))
@@ -235,7 +238,11 @@ export class TaskRepository extends EntityRepository<Task> {
       }
       query.andWhere(raw(`(${column}, task.id) < (?::timestamptz, ?::uuid)`, [after.value, after.id]));
     }
-    return withCursorValues(await query.execute('all'));
+    return query;
+  }
+
+  async findTrashPage(userId: string, after: CursorPosition | undefined, limit: number): Promise<TaskPageRecord[]> {
+    return withCursorValues(await this.trashPageQuery(userId, after, limit).execute('all'));
   }
 
   /** All counts in one pass over the user's live tasks; "today" is the calendar day in `timeZone`. */

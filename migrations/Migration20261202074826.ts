@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261202073420 extends Migration {
+export class Migration20261202074826 extends Migration {
 
-  override name = 'Migration20261202073420';
+  override name = 'Migration20261202074826';
 
   override up(): void | Promise<void> {
     this.addSql(`create table "activity_streams" ("user_id" uuid not null, "last_seq" bigint not null, primary key ("user_id"));`);
@@ -12,6 +12,8 @@ export class Migration20261202073420 extends Migration {
     this.addSql(`create index "activity_user_entity_seq_idx" on "activity" ("user_id", "entity_id", "seq");`);
     this.addSql(`alter table "activity" add constraint "activity_user_seq_unique" unique ("user_id", "seq");`);
 
+    this.addSql(`drop index "tasks_description_trgm_idx";`);
+    this.addSql(`drop index "tasks_title_trgm_idx";`);
     this.addSql(`drop index "tasks_user_category_idx";`);
     this.addSql(`drop index "tasks_user_created_at_idx";`);
     this.addSql(`drop index "tasks_user_due_date_idx";`);
@@ -30,13 +32,9 @@ export class Migration20261202073420 extends Migration {
     this.addSql(`create index "tasks_user_title_idx" on "tasks" ("user_id", "title", "id") where deleted_at is null;`);
     this.addSql(`create index "tasks_user_updated_at_idx" on "tasks" ("user_id", "updated_at", "id") where deleted_at is null;`);
 
-    // Partial by hand: the generator compares these indexes by name only.
+    // By hand: the generator compares expression indexes by name only.
     this.addSql(`drop index "tasks_user_due_date_desc_idx";`);
     this.addSql(`create index "tasks_user_due_date_desc_idx" on "tasks" ("user_id", "due_date" desc nulls last, "id" desc) where deleted_at is null;`);
-    this.addSql(`drop index "tasks_title_trgm_idx";`);
-    this.addSql(`create index "tasks_title_trgm_idx" on "tasks" using gin ("title" gin_trgm_ops) where deleted_at is null;`);
-    this.addSql(`drop index "tasks_description_trgm_idx";`);
-    this.addSql(`create index "tasks_description_trgm_idx" on "tasks" using gin ("description" gin_trgm_ops) where deleted_at is null;`);
 
     this.addSql(`alter table "activity_streams" add constraint "activity_streams_user_id_foreign" foreign key ("user_id") references "users" ("id") on update cascade on delete cascade;`);
 
@@ -61,11 +59,9 @@ export class Migration20261202073420 extends Migration {
     this.addSql(`drop index "tasks_user_created_at_idx";`);
     this.addSql(`drop index "tasks_user_due_date_desc_idx";`);
     this.addSql(`create index "tasks_user_due_date_desc_idx" on "tasks" ("user_id", "due_date" desc nulls last, "id" desc);`);
-    this.addSql(`drop index "tasks_title_trgm_idx";`);
-    this.addSql(`create index "tasks_title_trgm_idx" on "tasks" using gin ("title" gin_trgm_ops);`);
-    this.addSql(`drop index "tasks_description_trgm_idx";`);
-    this.addSql(`create index "tasks_description_trgm_idx" on "tasks" using gin ("description" gin_trgm_ops);`);
     this.addSql(`alter table "tasks" drop column "deleted_at";`);
+    this.addSql(`create index "tasks_description_trgm_idx" on "tasks" using gin ("description" gin_trgm_ops);`);
+    this.addSql(`create index "tasks_title_trgm_idx" on "tasks" using gin ("title" gin_trgm_ops);`);
     this.addSql(`create index "tasks_user_category_idx" on "tasks" ("user_id", "category_id");`);
     this.addSql(`create index "tasks_user_title_idx" on "tasks" ("user_id", "title", "id");`);
     this.addSql(`create index "tasks_user_status_idx" on "tasks" ("user_id", "status", "created_at", "id");`);
