@@ -111,6 +111,12 @@ const describeAnswer = (response: LightMyRequestResponse) => ({
 });
 
 describe("ownership matrix: B against A's ids, over the OpenAPI document", () => {
+  // After each case (run alone too): A's token still works and B's attacks left B's own session alone.
+  afterEach(async () => {
+    expect((await as(alice, 'GET', `${API}/users/me`)).json().id).toBe(alice.id);
+    expect((await send(app, 'GET', `${API}/users/me`, { authorization: bearer(bob.token) })).json().id).toBe(bob.id);
+  });
+
   it("every {id} operation answers B for A's id exactly as for a random uuid (404), and A's data is unchanged", async () => {
     const beforeRows = await snapshotTables(app);
     const beforeView = await aliceView();
@@ -181,10 +187,5 @@ describe("ownership matrix: B against A's ids, over the OpenAPI document", () =>
       expect([categoryId, updated.statusCode]).toEqual([categoryId, 400]);
     }
     expect(await snapshotTables(app)).toEqual(before);
-  });
-
-  it("A's token still works and B's attack left B's own session alone (sanity)", async () => {
-    expect((await as(alice, 'GET', `${API}/users/me`)).json().id).toBe(alice.id);
-    expect((await send(app, 'GET', `${API}/users/me`, { authorization: bearer(bob.token) })).json().id).toBe(bob.id);
   });
 });

@@ -44,8 +44,9 @@ afterAll(async () => {
   await app.close();
 });
 
+// Emptied by each check, so a 5xx is blamed on the test that saw it only.
 afterEach(() => {
-  expect(serverErrors).toEqual([]);
+  expect(serverErrors.splice(0)).toEqual([]);
 });
 
 const count = async (table: string, userId: string) =>

@@ -47,7 +47,8 @@ export const MISSING_ID = '0b6a2c1e-57a4-4c1f-9c43-7d2f5e0a9b11';
 
 /**
  * Calls /api/v1 as `account` (no Authorization header when undefined). Every 5xx answer is
- * remembered in `serverErrors`, so each file can end by proving it never saw one.
+ * remembered in `serverErrors`, for an `afterEach` that empties it and expects it empty, so every
+ * case (run alone too) fails on a 5xx it caused.
  */
 export function apiClient(app: NestFastifyApplication): { call: Call; serverErrors: string[] } {
   const serverErrors: string[] = [];

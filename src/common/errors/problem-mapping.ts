@@ -39,7 +39,7 @@ function isPoolExhausted(error: unknown): boolean {
   const message = (error as { message?: unknown } | null | undefined)?.message;
   return (
     typeof message === 'string' &&
-    /timeout exceeded when trying to connect|Connection terminated|ECONNREFUSED|the database system is (starting|shutting) up/i.test(message)
+    /timeout exceeded when trying to connect|Connection terminated|ECONNREFUSED|the database system is (starting up|shutting down)/i.test(message)
   );
 }
 
