@@ -10,6 +10,8 @@ const TAGS: Record<string, string> = {
   users: "The caller's own account",
   categories: "The caller's task categories",
   tasks: "The caller's tasks: filters, keyset pagination, stats and conditional writes",
+  trash: 'Tasks moved to the trash: listed, restored, or deleted for good',
+  activity: 'Who changed what and when: every change to tasks and categories, with the fields before and after',
   health: 'Liveness and readiness probes for load balancers and orchestrators',
 };
 

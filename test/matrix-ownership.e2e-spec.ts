@@ -61,10 +61,13 @@ beforeAll(async () => {
   await login(app, alice.username, alice.password); // a second, non-current session
   const sessions = (await as(alice, 'GET', `${API}/auth/sessions`)).json().items as Array<{ id: string }>;
   expect(sessions).toHaveLength(2);
+  const trashed = (await as(alice, 'POST', `${API}/tasks`, { title: 'Alice secret trashed' })).json();
+  expect((await as(alice, 'DELETE', `${API}/tasks/${trashed.id}`)).statusCode).toBe(204);
+  owned.trash = [trashed.id];
   owned.tasks = tasks.map((task) => task.id);
   owned.categories = [category.id];
   owned.sessions = sessions.map((session) => session.id);
-  aliceSecrets = [...owned.tasks, ...owned.categories, ...owned.sessions, alice.id, alice.email, alice.username, 'Alice secret', 'confidential', '#112233'];
+  aliceSecrets = [...owned.tasks, ...owned.trash, ...owned.categories, ...owned.sessions, alice.id, alice.email, alice.username, 'Alice secret', 'confidential', '#112233'];
 
   // The same name as A's: names are unique per user only.
   const bobCategory = (await as(bob, 'POST', `${API}/categories`, { name: 'Alice only' })).json();

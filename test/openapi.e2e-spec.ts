@@ -71,6 +71,12 @@ describe('the OpenAPI document', () => {
         'patch /api/v1/tasks/{id}',
         'delete /api/v1/tasks/{id}',
         'post /api/v1/tasks/{id}/toggle',
+        'post /api/v1/tasks/{id}/restore',
+        'get /api/v1/trash',
+        'delete /api/v1/trash/{id}',
+        'get /api/v1/activity',
+        'get /api/v1/tasks/{id}/activity',
+        'get /api/v1/categories/{id}/activity',
       ].sort(),
     );
   });

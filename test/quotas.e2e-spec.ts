@@ -86,12 +86,14 @@ describe('tasks quota (MAX_TASKS_PER_USER)', () => {
     expect(await count('tasks', owner.id)).toBe(MAX_TASKS);
   });
 
-  it('frees a slot when a task is deleted, and counts tasks written by raw SQL too', async () => {
+  it('frees a slot when a task is deleted for good (the trash still counts), and counts tasks written by raw SQL too', async () => {
     const owner = await registerAndLogin(app);
     await sql(app, `insert into tasks (title, user_id) select 'bulk ' || n, ? from generate_series(1, ?) as n`, [owner.id, MAX_TASKS]);
     expectQuotaExceeded(await call(owner, 'POST', '/tasks', { payload: { title: 'over' } }), `${MAX_TASKS} tasks`);
     const [{ id }] = await sql<{ id: string }>(app, 'select id from tasks where user_id = ? limit 1', [owner.id]);
     expect((await call(owner, 'DELETE', `/tasks/${id}`)).statusCode).toBe(204);
+    expectQuotaExceeded(await call(owner, 'POST', '/tasks', { payload: { title: 'trash counts' } }), `${MAX_TASKS} tasks`);
+    expect((await call(owner, 'DELETE', `/trash/${id}`)).statusCode).toBe(204);
     expect((await call(owner, 'POST', '/tasks', { payload: { title: 'fits again' } })).statusCode).toBe(201);
     expectQuotaExceeded(await call(owner, 'POST', '/tasks', { payload: { title: 'over again' } }), `${MAX_TASKS} tasks`);
   });

@@ -58,14 +58,12 @@ describe('changedValues', () => {
 
 describe('taskValuesFrom', () => {
   it('maps API fields to entity properties, leaving absent ones undefined', () => {
-    expect(taskValuesFrom({ dueDate: '2026-12-24T17:00:00Z', categoryId: null })).toEqual({
-      title: undefined,
-      description: undefined,
-      status: undefined,
-      priority: undefined,
+    expect(taskValuesFrom({ dueDate: '2026-12-24T17:00:00Z', categoryId: null, priority: 'high' })).toEqual({
       dueDate: new Date('2026-12-24T17:00:00Z'),
       category: null,
+      priority: 'high',
     });
+    expect(taskValuesFrom({ title: 'x' })).toEqual({ title: 'x', dueDate: undefined, category: undefined });
   });
 });
 

@@ -1,15 +1,17 @@
 import type { UpdateTaskDto } from './dto/update-task.dto.js';
 import type { TaskRecord, TaskValues } from './task-record.js';
 
-/** The entity values a create or update body sets; fields left out stay undefined (untouched). */
+/**
+ * The entity values a create or update body sets; fields left out stay undefined (untouched).
+ * Body fields named like their entity property pass through as they are (the DTO's validators
+ * have shaped them); only those the API names or types differently are converted here.
+ */
 export function taskValuesFrom(input: UpdateTaskDto): TaskValues {
+  const { dueDate, categoryId, ...sameName } = input;
   return {
-    title: input.title,
-    description: input.description,
-    status: input.status,
-    priority: input.priority,
-    dueDate: input.dueDate === undefined ? undefined : input.dueDate === null ? null : new Date(input.dueDate),
-    category: input.categoryId,
+    ...sameName,
+    dueDate: dueDate === undefined ? undefined : dueDate === null ? null : new Date(dueDate),
+    category: categoryId,
   };
 }
 

@@ -12,5 +12,8 @@ export type TaskRecord = Omit<Task, 'user' | 'category' | typeof EntityRepositor
   category: string | null;
 };
 
+/** Set by the server alone, never from a request body. */
+type ServerOwned = 'id' | 'user' | 'completedAt' | 'createdAt' | 'updatedAt' | 'version' | 'deletedAt' | 'priorityRank';
+
 /** The properties a client may set on create and change on patch, as the entity names them. */
-export type TaskValues = Partial<Pick<TaskRecord, 'title' | 'description' | 'status' | 'priority' | 'dueDate' | 'category'>>;
+export type TaskValues = Partial<Omit<TaskRecord, ServerOwned>>;

@@ -37,7 +37,10 @@ export class ActivityResponse {
     type: 'object',
     additionalProperties: {
       type: 'object',
-      properties: { from: { nullable: true }, to: { nullable: true } },
+      properties: {
+        from: { description: 'The value before: any JSON value, null when unset' },
+        to: { description: 'The value after: any JSON value, null when unset' },
+      },
       required: ['from', 'to'],
     },
     example: { status: { from: 'pending', to: 'completed' } },

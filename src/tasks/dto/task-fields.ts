@@ -52,14 +52,14 @@ export const DescriptionField = () =>
 
 export const StatusField = () =>
   applyDecorators(
-    ApiProperty({ enum: TASK_STATUSES, required: false, example: 'pending', description: 'Default pending' }),
+    ApiProperty({ enum: TASK_STATUSES, required: false, example: 'in_progress', description: 'Default pending' }),
     OptionalNotNull(),
     IsIn(TASK_STATUSES),
   );
 
 export const PriorityField = () =>
   applyDecorators(
-    ApiProperty({ enum: TASK_PRIORITIES, required: false, example: 'medium', description: 'Default medium' }),
+    ApiProperty({ enum: TASK_PRIORITIES, required: false, example: 'high', description: 'Default medium' }),
     OptionalNotNull(),
     IsIn(TASK_PRIORITIES),
   );
