@@ -1,10 +1,10 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
-import { LoginThrottle } from './src/auth/login-throttle.entity.js';
 import { Session } from './src/auth/session.entity.js';
 import { Category } from './src/categories/category.entity.js';
 import { Task } from './src/tasks/task.entity.js';
+import { LoginThrottle } from './src/users/login-throttle.entity.js';
 import { User } from './src/users/user.entity.js';
 
 export interface DatabaseSettings {
