@@ -3,10 +3,10 @@ import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { ActivityStream } from './src/activity/activity-stream.entity.js';
 import { Activity } from './src/activity/activity.entity.js';
-import { LoginThrottle } from './src/auth/login-throttle.entity.js';
 import { Session } from './src/auth/session.entity.js';
 import { Category } from './src/categories/category.entity.js';
 import { Task } from './src/tasks/task.entity.js';
+import { LoginThrottle } from './src/users/login-throttle.entity.js';
 import { User } from './src/users/user.entity.js';
 
 export interface DatabaseSettings {

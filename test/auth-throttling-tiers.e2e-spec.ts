@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { accountKeyOf } from '../src/auth/login-throttle.service.js';
+import { accountKeyOf } from '../src/users/login-throttle.service.js';
 import { registerAndLogin, type TestAccount } from './support/accounts.js';
 import { countStatuses, expectThrottled, failures, freshAddress, loginAttempt, sql } from './support/login-attempts.js';
 import { truncateAll } from './support/test-app.js';

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LightMyRequestResponse } from 'fastify';
-import { accountKeyOf, addressKeyOf, pairKeyOf } from '../src/auth/login-throttle.service.js';
+import { accountKeyOf, addressKeyOf, pairKeyOf } from '../src/users/login-throttle.service.js';
 import { registerAndLogin, type TestAccount } from './support/accounts.js';
 import {
   countStatuses,

@@ -177,7 +177,7 @@ describe('database scripts while the API runs on the embedded database', () => {
   });
 
   it('db:seed writes its sample users into the running server', async () => {
-    const result = await runScript('src/database/seed.ts', [], env);
+    const result = await runScript('src/seed.ts', [], env);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const client = new pg.Client({ connectionString: api!.url });

@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { accountKeyOf } from '../src/auth/login-throttle.service.js';
+import { accountKeyOf } from '../src/users/login-throttle.service.js';
 import { MAX_JSON_DEPTH } from '../src/common/json-body.js';
 import { registerAndLogin, newAccountData, type TestAccount } from './support/accounts.js';
 import { apiClient, createCategory, createTask, expectProblem, sql, taskRow, type Call, type TaskBody } from './support/tasks-fixtures.js';

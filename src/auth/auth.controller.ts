@@ -1,6 +1,8 @@
 import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import type { AuthenticatedUser } from '../common/authenticated-user.js';
+import { CurrentUser } from '../common/current-user.decorator.js';
 import { ApiProblems } from '../common/errors/problem.schema.js';
 import { NoStore } from '../common/no-store.interceptor.js';
 import { Origin, type RequestOrigin } from '../common/request-origin.js';
@@ -10,8 +12,6 @@ import { RegistrationLimitGuard } from '../rate-limit/registration-limit.guard.j
 import { UserResponse } from '../users/dto/user-response.dto.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import type { AuthenticatedUser } from './authenticated-user.js';
-import { CurrentUser } from './current-user.decorator.js';
 import { LoginResponse } from './dto/login-response.dto.js';
 import { LoginDto } from './dto/login.dto.js';
 import { RegisterDto } from './dto/register.dto.js';

@@ -1,9 +1,9 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
+import type { AuthenticatedRequest } from '../common/authenticated-user.js';
 import { ApiProblemException } from '../common/errors/api-problem.exception.js';
 import { AddressBudget } from '../rate-limit/address-budget.service.js';
-import type { AuthenticatedRequest } from './authenticated-user.js';
 import { IS_PUBLIC_ROUTE } from './public.decorator.js';
 import { SessionsService } from './sessions.service.js';
 

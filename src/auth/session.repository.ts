@@ -1,6 +1,6 @@
 import { EntityRepository } from '@mikro-orm/postgresql';
+import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { cursorTimestampSql, type CursorPosition } from '../common/keyset-cursor.js';
-import type { AuthenticatedUser } from './authenticated-user.js';
 import type { Session } from './session.entity.js';
 
 /** A session as the list query selects it: timestamps already ISO 8601 UTC text. */

@@ -1,12 +1,12 @@
 import { Controller, Delete, Get, HttpCode, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { AuthenticatedUser } from '../common/authenticated-user.js';
+import { CurrentUser } from '../common/current-user.decorator.js';
 import { ApiProblems } from '../common/errors/problem.schema.js';
 import { NoStore } from '../common/no-store.interceptor.js';
 import { Origin, type RequestOrigin } from '../common/request-origin.js';
 import { UuidParam } from '../common/uuid-param.decorator.js';
 import { BEARER_SCHEME } from '../openapi.js';
-import type { AuthenticatedUser } from './authenticated-user.js';
-import { CurrentUser } from './current-user.decorator.js';
 import { DEFAULT_SESSIONS_PAGE_SIZE, ListSessionsQuery } from './dto/list-sessions.query.js';
 import { SessionListResponse, SessionResponse } from './dto/session-response.dto.js';
 import { SessionsService } from './sessions.service.js';

@@ -1,15 +1,16 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
-import type { RequestOrigin } from '../common/request-origin.js';
-import { Environment } from '../config/environment.js';
-import { parseDuration } from '../config/duration.js';
+import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { validationProblem } from '../common/errors/api-problem.exception.js';
 import { decodeCursor, encodeCursor, isCursorTimestamp, listFingerprint } from '../common/keyset-cursor.js';
+import type { RequestOrigin } from '../common/request-origin.js';
+import { parseDuration } from '../config/duration.js';
+import { Environment } from '../config/environment.js';
+import { OnDomainEvent } from '../database/unit-of-work.js';
 import { logSecurityEvent } from '../logging/security-events.js';
+import { AccountDeleting, PasswordChanged } from '../users/account-events.js';
 import type { User } from '../users/user.entity.js';
-import type { AuthenticatedUser } from './authenticated-user.js';
-import { LoginThrottleService } from './login-throttle.service.js';
 import { Session } from './session.entity.js';
 import { SessionRepository, type SessionRow } from './session.repository.js';
 import { generateSessionToken, hashSessionToken } from './session-token.js';
@@ -34,7 +35,6 @@ export class SessionsService {
   constructor(
     private readonly em: EntityManager,
     private readonly sessions: SessionRepository,
-    private readonly loginThrottle: LoginThrottleService,
     @Inject(Environment) environment: Environment,
   ) {
     this.ttlMs = parseDuration(environment.SESSION_TTL);
@@ -95,11 +95,25 @@ export class SessionsService {
     logSecurityEvent('session.revoked', origin, { userId, sessionId, reason });
   }
 
+  /**
+   * Whoever knew the old password may hold a session: every one but the session that changed it
+   * ends, in the password change's transaction (a failure here keeps the old password).
+   */
+  @OnDomainEvent(PasswordChanged)
+  async endOtherSessions(event: PasswordChanged): Promise<void> {
+    event.revokedSessions += await this.sessions.nativeDelete({ user: event.userId, id: { $ne: event.keepSessionId } });
+  }
+
+  /** In the account deletion's transaction, before its row goes (the foreign key's cascade is only a backstop). */
+  @OnDomainEvent(AccountDeleting)
+  async endAllSessions(event: AccountDeleting): Promise<void> {
+    await this.sessions.nativeDelete({ user: event.userId });
+  }
+
   @Interval(PURGE_INTERVAL_MS)
   async purgeExpired(): Promise<void> {
     const em = this.em.fork();
     const removed = await em.getRepository(Session).deleteExpired(this.idleTimeoutSeconds);
-    await this.loginThrottle.purgeExpired(em);
     if (removed > 0) {
       this.logger.log(`Purged ${removed} expired session(s)`);
     }

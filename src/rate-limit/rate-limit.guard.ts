@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { AuthenticatedRequest } from '../auth/authenticated-user.js';
+import type { AuthenticatedRequest } from '../common/authenticated-user.js';
 import { countedAddress } from '../common/client-address.js';
 import { consumeOrReject } from './rate-limited.js';
 import { RATE_LIMITER } from './rate-limiter.provider.js';

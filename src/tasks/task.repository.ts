@@ -1,11 +1,28 @@
+import type { EntityRepositoryType, OptionalProps } from '@mikro-orm/core';
 import { EntityRepository, raw, type QBFilterQuery, type QueryBuilder } from '@mikro-orm/postgresql';
 import { validationProblem } from '../common/errors/api-problem.exception.js';
 import { cursorTimestampSql, isCursorTimestamp, type CursorPosition } from '../common/keyset-cursor.js';
 import { User } from '../users/user.entity.js';
 import type { TaskPriority, TaskStatus } from './task-enums.js';
-import type { TaskRecord, TaskValues } from './task-record.js';
 import type { SortSpec } from './task-sort.js';
 import { Task } from './task.entity.js';
+
+/**
+ * A task as the repository's queries answer it: every column of the entity under its property
+ * name (QueryBuilder `execute('all')` maps them from the metadata), relations as their ids.
+ * Adding a property to the entity adds it here; the response mapping then fails to compile
+ * until it is handled.
+ */
+export type TaskRecord = Omit<Task, 'user' | 'category' | typeof EntityRepositoryType | typeof OptionalProps> & {
+  user: string;
+  category: string | null;
+};
+
+/** Set by the server alone, never from a request body. */
+type ServerOwned = 'id' | 'user' | 'completedAt' | 'createdAt' | 'updatedAt' | 'version' | 'deletedAt' | 'priorityRank';
+
+/** The properties a client may set on create and change on patch, as the entity names them. */
+export type TaskValues = Partial<Omit<TaskRecord, ServerOwned>>;
 
 export interface TaskFilters {
   status?: TaskStatus[];

@@ -10,8 +10,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
-import { CurrentUser } from '../auth/current-user.decorator.js';
+import type { AuthenticatedUser } from '../common/authenticated-user.js';
+import { CurrentUser } from '../common/current-user.decorator.js';
 import { CurrentActor, type RequestActor } from '../common/actor.js';
 import { ApiProblems } from '../common/errors/problem.schema.js';
 import { RequestHeader } from '../common/request-header.decorator.js';

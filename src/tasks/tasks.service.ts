@@ -14,7 +14,7 @@ import { DEFAULT_PAGE_SIZE, type ListTasksQuery } from './dto/list-tasks.query.j
 import { TaskResponse, type TaskStatsResponse } from './dto/task-response.dto.js';
 import type { UpdateTaskDto } from './dto/update-task.dto.js';
 import { completedAtAfter, fieldChanges, taskValuesFrom } from './task-changes.js';
-import type { TaskRecord, TaskValues } from './task-record.js';
+import type { TaskRecord, TaskValues } from './task.repository.js';
 import { sortSpec } from './task-sort.js';
 import { TaskWriter } from './task-writer.js';
 import { TaskRepository, type TaskFilters } from './task.repository.js';

@@ -1,17 +1,13 @@
-import { Collection, EntityRepositoryType, OptionalProps, type Rel } from '@mikro-orm/core';
+import { EntityRepositoryType, OptionalProps } from '@mikro-orm/core';
 import {
   Check,
   Entity,
   Index,
-  OneToMany,
   PrimaryKey,
   Property,
   Unique,
 } from '@mikro-orm/decorators/legacy';
-import { Session } from '../auth/session.entity.js';
-import { Category } from '../categories/category.entity.js';
 import { newId, UUID_PRIMARY_KEY } from '../database/uuid-primary-key.js';
-import { Task } from '../tasks/task.entity.js';
 import { DEFAULT_BCRYPT_COST, hashPassword, verifyPassword } from './password.js';
 import { UserRepository } from './user.repository.js';
 
@@ -67,14 +63,8 @@ export class User {
   @Property({ type: 'integer', default: 0, lazy: true, hidden: true })
   taskCount?: number;
 
-  @OneToMany({ entity: () => Task, mappedBy: 'user', hidden: true })
-  tasks = new Collection<Rel<Task>>(this);
-
-  @OneToMany({ entity: () => Category, mappedBy: 'user', hidden: true })
-  categories = new Collection<Rel<Category>>(this);
-
-  @OneToMany({ entity: () => Session, mappedBy: 'user', hidden: true })
-  sessions = new Collection<Rel<Session>>(this);
+  // No inverse collections (tasks, categories, sessions): nothing read them, and they made users
+  // import the modules that depend on it. Their owning sides (ManyToOne user) keep the relations.
 
   constructor(email: string, username: string, name: string) {
     this.email = email.toLowerCase();

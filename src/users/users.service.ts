@@ -1,14 +1,16 @@
+import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable } from '@nestjs/common';
-import { LoginThrottleService, type PasswordCheck } from '../auth/login-throttle.service.js';
-import { Session } from '../auth/session.entity.js';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { definedOnly } from '../common/defined-only.js';
 import { validationProblem } from '../common/errors/api-problem.exception.js';
 import { conflictFromUniqueViolation, type UniqueConflict } from '../common/errors/unique-violation.js';
 import type { RequestOrigin } from '../common/request-origin.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 import { logSecurityEvent } from '../logging/security-events.js';
+import { AccountDeleting, PasswordChanged } from './account-events.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { UpdateProfileDto } from './dto/update-profile.dto.js';
+import { LoginThrottleService, type PasswordCheck, type PasswordOwner } from './login-throttle.service.js';
 import { PasswordHasher } from './password-hasher.js';
 import { User } from './user.entity.js';
 import { UserRepository } from './user.repository.js';
@@ -20,19 +22,30 @@ export interface NewAccount {
   password: string;
 }
 
+/** A login's password check: `user` is the account the login named, when it names one (for the log). */
+export type LoginCheck = { accepted: true; user: User } | { accepted: false; user: User | null };
+
 const ACCOUNT_CONFLICTS: Record<string, UniqueConflict> = {
   users_email_unique: { field: 'email', detail: 'An account with this email already exists.' },
   users_username_lower_unique: { field: 'username', detail: 'An account with this username already exists.' },
 };
 
 @Injectable()
-export class UsersService {
+export class UsersService implements OnModuleInit {
+  /** Compared against when a login names no account, so both failures cost one bcrypt comparison. */
+  private dummyHash: string;
+
   constructor(
     private readonly em: EntityManager,
+    private readonly unitOfWork: UnitOfWork,
     private readonly users: UserRepository,
     private readonly loginThrottle: LoginThrottleService,
     private readonly passwords: PasswordHasher,
   ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.dummyHash = await this.passwords.hash('no account has this password');
+  }
 
   /** The database's unique indexes decide races: 20 concurrent sign-ups give one account. */
   async register(account: NewAccount): Promise<User> {
@@ -43,8 +56,19 @@ export class UsersService {
     return user;
   }
 
-  findByLogin(login: string): Promise<User | null> {
-    return this.users.findByLogin(login);
+  /**
+   * Login's password check: throttled like every other (counted before bcrypt runs), constant-work
+   * (a login naming no account is compared against a dummy hash) and, for an inactive account,
+   * a failure even with the right password, or the throttle would tell it apart.
+   */
+  async checkLogin(login: string, password: string, origin: RequestOrigin): Promise<LoginCheck> {
+    const user = await this.users.findByLogin(login);
+    const owner: PasswordOwner = user ? { userId: user.id } : { unknownLogin: login };
+    const accepted = await this.loginThrottle.check(owner, origin, 'login', async () => {
+      const passwordMatches = await this.passwords.verify(password, user?.passwordHash ?? this.dummyHash);
+      return passwordMatches && user !== null && user.isActive;
+    });
+    return accepted && user ? { accepted: true, user } : { accepted: false, user };
   }
 
   async getById(userId: string): Promise<User> {
@@ -77,24 +101,36 @@ export class UsersService {
     return user;
   }
 
-  /** New password and the revocation of every other session commit together or not at all. */
+  /**
+   * The new password and the end of every other session (auth listens to PasswordChanged) commit
+   * together or not at all. The hash is written first, so a listener that fails takes it back.
+   */
   async changePassword(userId: string, currentSessionId: string, change: ChangePasswordDto, origin: RequestOrigin): Promise<void> {
     const user = await this.getById(userId);
     await this.assertPassword(user, change.currentPassword, 'currentPassword', origin, 'password.change');
     user.passwordHash = await this.passwords.hash(change.newPassword);
-    const revokedSessions = await this.em.transactional(async (em) => {
-      const revoked = await em.nativeDelete(Session, { user: userId, id: { $ne: currentSessionId } });
+    const changed = new PasswordChanged(userId, currentSessionId);
+    await this.unitOfWork.run(async (em) => {
       await em.flush();
-      return revoked;
+      await this.unitOfWork.publish(changed);
     });
-    logSecurityEvent('password.changed', origin, { userId, sessionId: currentSessionId, revokedSessions });
+    logSecurityEvent('password.changed', origin, { userId, sessionId: currentSessionId, revokedSessions: changed.revokedSessions });
   }
 
-  /** Deletes the account; the database cascades to its tasks, categories and sessions. */
+  /**
+   * Deletes the account in one transaction: what other modules keep for it goes first (auth ends
+   * its sessions on AccountDeleting), then its row, which the database cascades to its tasks and
+   * categories. The row is locked first, as a login locks it before touching sessions, so the
+   * two take their locks in the same order and cannot deadlock.
+   */
   async deleteAccount(userId: string, password: string, origin: RequestOrigin): Promise<void> {
     const user = await this.getById(userId);
     await this.assertPassword(user, password, 'password', origin, 'account.delete');
-    await this.em.remove(user).flush();
+    await this.unitOfWork.run(async (em) => {
+      await em.lock(user, LockMode.PESSIMISTIC_WRITE);
+      await this.unitOfWork.publish(new AccountDeleting(userId));
+      await em.remove(user).flush();
+    });
     logSecurityEvent('account.deleted', origin, { userId });
   }
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LightMyRequestResponse } from 'fastify';
-import { accountKeyOf } from '../../src/auth/login-throttle.service.js';
+import { accountKeyOf } from '../../src/users/login-throttle.service.js';
 import { validateEnvironment } from '../../src/config/environment.js';
 import { newAccountData, type TestAccount } from './accounts.js';
 import type { Operation } from './openapi-contract.js';

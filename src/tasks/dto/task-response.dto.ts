@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { TaskRecord } from '../task-record.js';
+import type { TaskRecord } from '../task.repository.js';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '../task-enums.js';
 
 const isoOrNull = (instant: Date | null) => (instant === null ? null : instant.toISOString());

@@ -1,16 +1,20 @@
 import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { createOrmConfig } from '../../mikro-orm.config.js';
-import { Category } from '../categories/category.entity.js';
-import { validateEnvironment } from '../config/environment.js';
-import { completedAtAfter } from '../tasks/task-changes.js';
-import { Task } from '../tasks/task.entity.js';
-import type { TaskPriority, TaskStatus } from '../tasks/task-enums.js';
-import { User } from '../users/user.entity.js';
-import { locateDatabase } from './database-location.js';
-import { databaseSettingsFrom } from './database-settings.js';
+import { createOrmConfig } from '../mikro-orm.config.js';
+import { Category } from './categories/category.entity.js';
+import { validateEnvironment } from './config/environment.js';
+import { locateDatabase } from './database/database-location.js';
+import { databaseSettingsFrom } from './database/database-settings.js';
+import { completedAtAfter } from './tasks/task-changes.js';
+import { Task } from './tasks/task.entity.js';
+import type { TaskPriority, TaskStatus } from './tasks/task-enums.js';
+import { User } from './users/user.entity.js';
 
-/** `npm run db:seed`: two sample users with categories and tasks. Safe to run twice. */
+/**
+ * `npm run db:seed`: two sample users with categories and tasks. Safe to run twice. It sits beside
+ * main.ts, not in src/database, because it writes every feature's entities (the database layer
+ * imports no feature).
+ */
 const DAY_MS = 86_400_000;
 
 interface SampleTask {

@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { EntityManager, raw } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
 import { ApiProblemException } from '../common/errors/api-problem.exception.js';
 import type { RequestOrigin } from '../common/request-origin.js';
 import { parseDuration } from '../config/duration.js';
 import { Environment } from '../config/environment.js';
 import { logSecurityEvent } from '../logging/security-events.js';
 import { LoginThrottle } from './login-throttle.entity.js';
+
+const PURGE_INTERVAL_MS = 10 * 60_000;
 
 /** Whose password is being tried: an existing account, or a login that names none. */
 export type PasswordOwner = { userId: string } | { unknownLogin: string };
@@ -168,8 +171,10 @@ export class LoginThrottleService {
     );
   }
 
-  async purgeExpired(em: EntityManager): Promise<void> {
-    await em.nativeDelete(LoginThrottle, { windowStartedAt: { $lt: new Date(Date.now() - this.windowSeconds * 1000) } });
+  /** Counters whose window has ended count nothing: their rows go, outside any request. */
+  @Interval(PURGE_INTERVAL_MS)
+  async purgeExpired(): Promise<void> {
+    await this.em.fork().nativeDelete(LoginThrottle, { windowStartedAt: { $lt: new Date(Date.now() - this.windowSeconds * 1000) } });
   }
 }
 

@@ -4,8 +4,8 @@ import { LoginThrottle } from './login-throttle.entity.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 
 /**
- * Failed-password counting on its own, so both login (AuthModule) and the routes that confirm
- * a password again (UsersModule) share one budget per account without depending on each other.
+ * Failed-password counting with its own table, used by UsersService for every password check
+ * (login and the routes that confirm a password again), so they share one budget per account.
  */
 @Module({
   imports: [MikroOrmModule.forFeature([LoginThrottle])],
