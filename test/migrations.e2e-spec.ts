@@ -73,8 +73,11 @@ describe('migrations', () => {
       'tasks_user_due_date_idx',
       'tasks_user_due_date_desc_idx',
       'tasks_user_category_idx',
-      'tasks_title_trgm_idx',
-      'tasks_description_trgm_idx',
+      'tasks_user_trash_idx',
+      'tasks_trash_deleted_at_idx',
+      'activity_user_seq_unique',
+      'activity_user_entity_seq_idx',
+      'activity_at_idx',
       'sessions_token_hash_unique',
       'sessions_expires_at_idx',
     ]) {

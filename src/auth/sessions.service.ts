@@ -14,6 +14,7 @@ import type { User } from '../users/user.entity.js';
 import { Session } from './session.entity.js';
 import { SessionRepository, type SessionRow } from './session.repository.js';
 import { generateSessionToken, hashSessionToken } from './session-token.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 
 const PURGE_INTERVAL_MS = 10 * 60_000;
 const USER_AGENT_MAX_LENGTH = 255;
@@ -34,6 +35,7 @@ export class SessionsService {
 
   constructor(
     private readonly em: EntityManager,
+    private readonly unitOfWork: UnitOfWork,
     private readonly sessions: SessionRepository,
     @Inject(Environment) environment: Environment,
   ) {
@@ -51,7 +53,7 @@ export class SessionsService {
     const token = generateSessionToken();
     const session = new Session(user, hashSessionToken(token), new Date(Date.now() + this.ttlMs));
     session.userAgent = userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null;
-    await this.em.transactional(async (em) => {
+    await this.unitOfWork.run(async (em) => {
       await em.execute('select 1 from users where id = ? for no key update', [user.id]);
       await em.persist(session).flush();
       await em.getRepository(Session).revokeAllButNewest(user.id, session.id, this.maxSessions - 1, this.idleTimeoutSeconds);

@@ -35,19 +35,6 @@ export interface TaskFilters {
   q?: string;
 }
 
-export interface TaskStats {
-  total: number;
-  pending: number;
-  in_progress: number;
-  completed: number;
-  low: number;
-  medium: number;
-  high: number;
-  overdue: number;
-  due_today: number;
-  completed_last_7_days: number;
-}
-
 export type TaskPageRecord = TaskRecord & { cursorValue: string | null };
 
 const CURSOR_VALUE_IS_VALID: Record<SortSpec['castTo'], (value: string) => boolean> = {
@@ -260,38 +247,6 @@ export class TaskRepository extends EntityRepository<Task> {
 
   async findTrashPage(userId: string, after: CursorPosition | undefined, limit: number): Promise<TaskPageRecord[]> {
     return withCursorValues(await this.trashPageQuery(userId, after, limit).execute('all'));
-  }
-
-  /** All counts in one pass over the user's live tasks; "today" is the calendar day in `timeZone`. */
-  async stats(userId: string, timeZone: string): Promise<TaskStats> {
-    const status = this.column('status');
-    const priority = this.column('priority');
-    const due = this.column('dueDate');
-    const completedAt = this.column('completedAt');
-    const open = `${status} <> 'completed'`;
-    // Both ends converted from local midnights, so 23- and 25-hour days are right.
-    const localMidnight = `date_trunc('day', now() at time zone ?)`;
-    const counts: Record<keyof TaskStats, [string, unknown[]?]> = {
-      total: ['true'],
-      pending: [`${status} = 'pending'`],
-      in_progress: [`${status} = 'in_progress'`],
-      completed: [`${status} = 'completed'`],
-      low: [`${priority} = 'low'`],
-      medium: [`${priority} = 'medium'`],
-      high: [`${priority} = 'high'`],
-      overdue: [`${due} < now() and ${open}`],
-      due_today: [
-        `${due} >= (${localMidnight} at time zone ?) and ${due} < ((${localMidnight} + interval '1 day') at time zone ?) and ${open}`,
-        [timeZone, timeZone, timeZone, timeZone],
-      ],
-      completed_last_7_days: [`${status} = 'completed' and ${completedAt} >= now() - interval '7 days'`],
-    };
-    const row = await this.getEntityManager()
-      .createQueryBuilder(Task, 'task', 'read')
-      .select(Object.entries(counts).map(([name, [condition, params]]) => raw(`count(*) filter (where ${condition})::int as ${name}`, params)))
-      .where({ user: userId, deletedAt: null })
-      .execute('get', false);
-    return row as unknown as TaskStats;
   }
 
   private async first(query: QueryBuilder<Task, 'task'>): Promise<TaskRecord | undefined> {

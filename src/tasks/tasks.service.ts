@@ -1,3 +1,4 @@
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { ActivityService } from '../activity/activity.service.js';
 import { CategoriesService } from '../categories/categories.service.js';
@@ -16,6 +17,7 @@ import type { UpdateTaskDto } from './dto/update-task.dto.js';
 import { completedAtAfter, fieldChanges, taskValuesFrom } from './task-changes.js';
 import type { TaskRecord, TaskValues } from './task.repository.js';
 import { sortSpec } from './task-sort.js';
+import { countTaskStats } from './task-stats.query.js';
 import { TaskWriter } from './task-writer.js';
 import { TaskRepository, type TaskFilters } from './task.repository.js';
 import { isKnownTimeZone } from './time-zone.js';
@@ -32,6 +34,7 @@ const unknownCategory = () =>
 @Injectable()
 export class TasksService {
   constructor(
+    private readonly em: EntityManager,
     private readonly tasks: TaskRepository,
     private readonly writer: TaskWriter,
     private readonly categories: CategoriesService,
@@ -126,7 +129,7 @@ export class TasksService {
     if (!isKnownTimeZone(timeZone)) {
       throw validationProblem([{ field: 'tz', message: 'tz must be an IANA time zone such as Europe/Paris' }]);
     }
-    const row = await this.tasks.stats(userId, timeZone).catch((error: unknown) => {
+    const row = await countTaskStats(this.em, userId, timeZone).catch((error: unknown) => {
       // Node's ICU and PostgreSQL's tzdata disagree on a few retired names (US/Pacific-New...).
       if (/time zone .* not recognized/i.test(String((error as { message?: unknown })?.message))) {
         throw validationProblem([{ field: 'tz', message: 'tz is not a time zone the database knows' }]);

@@ -8,6 +8,7 @@ import { parseDuration } from '../config/duration.js';
 import { Environment } from '../config/environment.js';
 import { logSecurityEvent } from '../logging/security-events.js';
 import { LoginThrottle } from './login-throttle.entity.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 
 const PURGE_INTERVAL_MS = 10 * 60_000;
 
@@ -77,6 +78,7 @@ export class LoginThrottleService {
 
   constructor(
     private readonly em: EntityManager,
+    private readonly unitOfWork: UnitOfWork,
     @Inject(Environment) private readonly environment: Environment,
   ) {
     this.windowSeconds = Math.ceil(parseDuration(environment.LOGIN_FAILURE_WINDOW) / 1000);
@@ -120,7 +122,7 @@ export class LoginThrottleService {
 
   private async reserve(counters: Counter[], owner: PasswordOwner, origin: RequestOrigin, action: PasswordCheck): Promise<void> {
     try {
-      await this.em.transactional(async (em) => {
+      await this.unitOfWork.run(async (em) => {
         const rows = await em.execute<CountedRow[]>(RESERVE_SQL, [
           ...counters.map((counter) => counter.key),
           this.windowSeconds,

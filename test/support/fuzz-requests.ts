@@ -153,11 +153,15 @@ const ID_MARKERS: Record<string, [MarkerKind, MarkerKind]> = {
   tasks: ['task', 'otherTask'],
   categories: ['category', 'otherCategory'],
   sessions: ['session', 'otherSession'],
+  trash: ['trashedTask', 'otherTrashedTask'],
 };
+
+/** The ids a path takes: a restore takes a task from the trash, like the trash's own routes. */
+const idMarkersOf = (path: string) => ID_MARKERS[path.endsWith('/restore') ? 'trash' : (resourceOf(path) ?? '')];
 
 /** Path ids: the caller's own (often), another user's, random uuids, and random strings. */
 export function pathIdArbitrary(path: string): fc.Arbitrary<{ id: string | Marker; raw: boolean }> {
-  const [own, other] = ID_MARKERS[resourceOf(path) ?? ''] ?? [];
+  const [own, other] = idMarkersOf(path) ?? [];
   const encoded = (arbitrary: fc.Arbitrary<string | Marker>) => arbitrary.map((id) => ({ id, raw: false }));
   const reachable = (id: string) => id.length > 0 && !['.', '..', 'stats'].includes(id);
   return fc.oneof(

@@ -6,7 +6,7 @@ import type { Schema } from './openapi-contract.js';
  * ETag), picked deterministically (`pick` modulo the candidates) from the database state.
  */
 export type MarkerKind =
-  | 'task' | 'category' | 'session' | 'otherTask' | 'otherCategory' | 'otherSession'
+  | 'task' | 'category' | 'session' | 'otherTask' | 'otherCategory' | 'otherSession' | 'trashedTask' | 'otherTrashedTask'
   | 'password' | 'loginName' | 'otherEmail' | 'otherUsername' | 'categoryName' | 'etag' | 'weakEtag';
 
 export class Marker {

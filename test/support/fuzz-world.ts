@@ -66,6 +66,8 @@ export class FuzzWorld {
     for (const account of [this.main, this.other]) {
       const category = (await post(account, '/api/v1/categories', { name: 'Seed' })).json();
       await post(account, '/api/v1/tasks', { title: 'Seed task', categoryId: category.id, dueDate: '2020-01-01T00:00:00Z' });
+      const trashed = (await post(account, '/api/v1/tasks', { title: 'Seed trash' })).json();
+      await this.app.inject({ method: 'DELETE', url: `/api/v1/tasks/${trashed.id}`, headers: account.auth });
       await this.mintSession(account.id);
     }
   }
@@ -114,8 +116,9 @@ export class FuzzWorld {
     return (row?.failures ?? 0) >= validateEnvironment(process.env).LOGIN_FAILURES_PER_ACCOUNT;
   }
 
-  private async ids(table: 'tasks' | 'categories' | 'sessions', userId: string, exclude = ''): Promise<string[]> {
-    const rows = await sql<{ id: string }>(this.app, `select id::text from ${table} where user_id = ? and id::text <> ? order by id`, [userId, exclude]);
+  private async ids(table: 'tasks' | 'categories' | 'sessions' | 'trash', userId: string, exclude = ''): Promise<string[]> {
+    const from = table === 'trash' ? 'tasks where deleted_at is not null and' : `${table} where`;
+    const rows = await sql<{ id: string }>(this.app, `select id::text from ${from} user_id = ? and id::text <> ? order by id`, [userId, exclude]);
     return rows.map((row) => row.id);
   }
 
@@ -131,6 +134,8 @@ export class FuzzWorld {
       case 'otherTask': return pickFrom(await this.ids('tasks', this.other.id));
       case 'otherCategory': return pickFrom(await this.ids('categories', this.other.id));
       case 'otherSession': return pickFrom(await this.ids('sessions', this.other.id));
+      case 'trashedTask': return pickFrom(await this.ids('trash', owner.id));
+      case 'otherTrashedTask': return pickFrom(await this.ids('trash', this.other.id));
       case 'password': return caller?.password ?? target.password;
       case 'loginName': return [target.username, target.email, target.username.toUpperCase(), ` ${target.email} `][value.pick % 4];
       case 'otherEmail': return this.other.email;

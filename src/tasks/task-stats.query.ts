@@ -1,0 +1,53 @@
+import { raw, type EntityManager } from '@mikro-orm/postgresql';
+import { Task } from './task.entity.js';
+
+/** The counts GET /tasks/stats answers, as the aggregate names them. */
+export interface TaskStats {
+  total: number;
+  pending: number;
+  in_progress: number;
+  completed: number;
+  low: number;
+  medium: number;
+  high: number;
+  overdue: number;
+  due_today: number;
+  completed_last_7_days: number;
+}
+
+/**
+ * One aggregate over the owner's live tasks (from a replica when there is one), each count a
+ * `count(*) filter (where …)`: SQL the QueryBuilder cannot say, so `raw()` fragments with the
+ * column names taken from the metadata. "Today" is the calendar day in `timeZone`.
+ */
+export async function countTaskStats(em: EntityManager, userId: string, timeZone: string): Promise<TaskStats> {
+  const column = (property: keyof Task & string) => em.getMetadata(Task).properties[property].fieldNames[0];
+  const status = column('status');
+  const priority = column('priority');
+  const due = column('dueDate');
+  const completedAt = column('completedAt');
+  const open = `${status} <> 'completed'`;
+  // Both ends converted from local midnights, so 23- and 25-hour days are right.
+  const localMidnight = `date_trunc('day', now() at time zone ?)`;
+  const counts: Record<keyof TaskStats, [string, unknown[]?]> = {
+    total: ['true'],
+    pending: [`${status} = 'pending'`],
+    in_progress: [`${status} = 'in_progress'`],
+    completed: [`${status} = 'completed'`],
+    low: [`${priority} = 'low'`],
+    medium: [`${priority} = 'medium'`],
+    high: [`${priority} = 'high'`],
+    overdue: [`${due} < now() and ${open}`],
+    due_today: [
+      `${due} >= (${localMidnight} at time zone ?) and ${due} < ((${localMidnight} + interval '1 day') at time zone ?) and ${open}`,
+      [timeZone, timeZone, timeZone, timeZone],
+    ],
+    completed_last_7_days: [`${status} = 'completed' and ${completedAt} >= now() - interval '7 days'`],
+  };
+  const row = await em
+    .createQueryBuilder(Task, 'task', 'read')
+    .select(Object.entries(counts).map(([name, [condition, params]]) => raw(`count(*) filter (where ${condition})::int as ${name}`, params)))
+    .where({ user: userId, deletedAt: null })
+    .execute('get', false);
+  return row as unknown as TaskStats;
+}
