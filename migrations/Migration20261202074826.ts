@@ -7,7 +7,7 @@ export class Migration20261202074826 extends Migration {
   override up(): void | Promise<void> {
     this.addSql(`create table "activity_streams" ("user_id" uuid not null, "last_seq" bigint not null, primary key ("user_id"));`);
 
-    this.addSql(`create table "activity" ("id" bigserial primary key, "user_id" uuid not null, "seq" bigint not null, "actor_id" uuid null, "entity_type" text not null, "entity_id" uuid not null, "action" text not null, "changes" jsonb not null, "request_id" varchar(64) null, "at" timestamptz not null default now());`);
+    this.addSql(`create table "activity" ("id" bigserial primary key, "user_id" uuid not null, "seq" bigint not null, "actor_id" uuid null, "entity_type" text not null, "entity_id" uuid not null, "action" text not null, "changes" jsonb not null, "request_id" varchar(128) null, "at" timestamptz not null default now());`);
     this.addSql(`create index "activity_at_idx" on "activity" ("at");`);
     this.addSql(`create index "activity_user_entity_seq_idx" on "activity" ("user_id", "entity_id", "seq");`);
     this.addSql(`alter table "activity" add constraint "activity_user_seq_unique" unique ("user_id", "seq");`);

@@ -80,6 +80,14 @@ describe('GET /tasks/{id}/activity', () => {
     expect(row.request_id).toBe(response.headers['x-request-id']);
   });
 
+  it("keeps a client's X-Request-Id of the longest accepted length", async () => {
+    const requestId = `client-${'r'.repeat(121)}`;
+    const response = await call(owner, 'POST', '/tasks', { payload: { title: 'Traced' }, headers: { 'x-request-id': requestId } });
+    expect(response.statusCode).toBe(201);
+    const [row] = await sql<{ request_id: string }>(app, 'select request_id from activity where entity_id = ?', [response.json().id]);
+    expect(row.request_id).toBe(requestId);
+  });
+
   it('writes nothing for a PATCH that changes nothing', async () => {
     const task = await createTask(call, owner, { title: 'Same', priority: 'high' });
     const response = await call(owner, 'PATCH', `/tasks/${task.id}`, { payload: { title: 'Same', priority: 'high' } });

@@ -54,7 +54,8 @@ export class Activity {
   @Property({ type: 'json' })
   changes: FieldChanges;
 
-  @Property({ type: 'string', length: 64, nullable: true })
+  /** The request's id as the logs show it (a client's X-Request-Id is kept up to 128 characters). */
+  @Property({ type: 'string', length: 128, nullable: true })
   requestId: string | null;
 
   @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()' })
