@@ -10,8 +10,8 @@ import { Task } from './task.entity.js';
 /**
  * A task as the repository's queries answer it: every column of the entity under its property
  * name (QueryBuilder `execute('all')` maps them from the metadata), relations as their ids.
- * Adding a property to the entity adds it here; the response mapping then fails to compile
- * until it is handled.
+ * Adding a property to the entity adds it here: creation (TasksService.create) fails to compile
+ * until it sets it, and test/entity-contract.e2e-spec.ts fails until the response carries it.
  */
 export type TaskRecord = Omit<Task, 'user' | 'category' | typeof EntityRepositoryType | typeof OptionalProps> & {
   user: string;
