@@ -12,6 +12,13 @@ export interface RequestSpec {
 /** The i-th request of a stream: rotating users (tokens), tasks and bodies. */
 export type RequestStream = (i: number) => RequestSpec;
 
+/**
+ * Requests one connection sends in this order, all built from the same index, e.g. DELETE a task
+ * and then restore it: the first request's path names what the sequence works on, and no two
+ * connections work on the same thing at once (bench/load.ts).
+ */
+export type RequestSequence = readonly RequestStream[];
+
 export type Route = 'list' | 'get' | 'create' | 'update' | 'firstPage' | 'deepPage' | 'login' | 'register';
 
 /** The register flood comes from this many client addresses (X-Forwarded-For; the API trusts 127.0.0.1). */
