@@ -6,6 +6,7 @@
  */
 import 'reflect-metadata';
 import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Measurement } from './load.js';
 import { migrate, openDatabase, serverVersion, withClient, type BenchDatabase } from './database.js';
@@ -111,6 +112,20 @@ async function main(): Promise<void> {
         await client.query(`delete from tasks where title like '${CREATED_TITLE_PREFIX}%'`);
         await client.query('vacuum analyze tasks');
       });
+    const restoreTrashedTasks = () =>
+      withClient(database.url, async (client) => {
+        // Requests still running when the load stopped (a DELETE whose restore never came) end first.
+        await sleep(200);
+        for (let waited = 0; waited < 5_000; waited += 100) {
+          const { rows: [{ busy }] } = await client.query<{ busy: number }>(
+            `select count(*)::int as busy from pg_stat_activity
+              where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`,
+          );
+          if (busy === 0) break;
+          await sleep(100);
+        }
+        await client.query('update tasks set deleted_at = null where deleted_at is not null');
+      });
     const verification = await verifyEquivalence(api.url, baseline.url, fixture, streams);
     verification.forEach((check) => log(`verified: ${check}`));
     await removeCreatedTasks();
@@ -137,7 +152,7 @@ async function main(): Promise<void> {
     }
 
     const context: Context = {
-      profile, api, baseline, streams, log, removeCreatedTasks,
+      profile, api, baseline, streams, log, removeCreatedTasks, restoreTrashedTasks,
       bcryptLoop: bcrypt.run,
       startApi,
     };
