@@ -7,6 +7,16 @@ declare module 'autocannon' {
     body?: string;
   }
 
+  export interface AutocannonStep extends AutocannonRequest {
+    setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
+    onResponse?: (status: number) => void;
+  }
+
+  /** One connection; `setRequests` gives it its own request objects (by default all share one list). */
+  export interface Client {
+    setRequests(requests: AutocannonStep[]): void;
+  }
+
   interface Options {
     url: string;
     connections?: number;
@@ -16,7 +26,9 @@ declare module 'autocannon' {
     overallRate?: number;
     timeout?: number;
     ignoreCoordinatedOmission?: boolean;
-    requests?: Array<AutocannonRequest & { setupRequest?: (request: AutocannonRequest) => AutocannonRequest }>;
+    requests?: AutocannonStep[];
+    /** Called once per connection, before it connects. */
+    setupClient?: (client: Client) => void;
   }
 
   interface Histogram {

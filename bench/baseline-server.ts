@@ -1,21 +1,22 @@
 /**
- * Child process: the baseline. Plain Fastify + `pg`, no framework on top, answering the routes
- * the benchmark loads with the same SQL the app sends (the bearer session lookup, the keyset
- * list query from buildPageQuery, the category check, and one task's select, insert and
- * versioned update from src/tasks/task-sql.ts), the same pool size (DATABASE_POOL_SIZE +
- * DATABASE_MAX_OVERFLOW) and the same JSON. Its own checks and change detection are hand-written.
+ * Child process: the baseline. Plain Fastify + `pg`, no framework and no ORM, answering the routes
+ * the benchmark loads with the same statements the API sends (bench/baseline-sql.ts, written by
+ * hand), the same transactions (every write and its activity entry commit together), the same
+ * pool size (DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW) and the same JSON and ETags. Its checks,
+ * change detection and activity `changes` are hand-written too; only the cursor encoding is the
+ * app's (src/common/keyset-cursor.ts), so that cursors pass from one server to the other.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { LAST_USED_REFRESH_SECONDS } from '../src/auth/session.repository.js';
-import { decodeCursor, encodeCursor, listFingerprint } from '../src/common/keyset-cursor.js';
-import { sortSpec, TASK_SORTS, type TaskSort } from '../src/tasks/task-sort.js';
-import { insertTask, selectTask, updateTask, type SqlStatement, type TaskColumnValues } from '../src/tasks/task-sql.js';
-import { buildPageQuery } from '../src/tasks/task.repository.js';
+import { decodeCursor, encodeCursor, isCursorTimestamp, listFingerprint } from '../src/common/keyset-cursor.js';
+import {
+  BUMP_STREAM, CATEGORY_OWNED, FIRST_PAGE, INSERT_ACTIVITY, INSERT_TASK, LIVE_TASK, LOCK_OWNER, NEXT_PAGE,
+  SESSION_LOOKUP, SESSION_TOUCH, TRASHED_TASK, updateIfVersion, WRITABLE_COLUMNS, type WritableColumn,
+} from './baseline-sql.js';
 import { serveUntilDisconnected } from './child.js';
-import { numbered } from './sql.js';
 
 const env = process.env;
 const pool = new pg.Pool({
@@ -26,43 +27,76 @@ const pool = new pg.Pool({
   statement_timeout: 15_000,
 });
 const IDLE_TIMEOUT_SECONDS = 30 * 60; // SESSION_IDLE_TIMEOUT's default, as the app runs with it
-const MAX_TASKS_PER_USER = 10_000; // the app's default quota
-
-const query = async <T extends pg.QueryResultRow>(sql: string, params: unknown[]) =>
-  (await pool.query<T>(sql, params)).rows;
-
-// The SQL of SessionRepository.findLive / touch and of CategoriesService.isOwnedBy (MikroORM's count).
-const SESSION_LOOKUP = numbered(`select s.id, s.user_id, s.last_used_at < now() - make_interval(secs => ?) as stale
-         from sessions s join users u on u.id = s.user_id
-        where s.token_hash = ? and s.expires_at > now()
-          and s.last_used_at > now() - make_interval(secs => ?) and u.is_active`);
-const SESSION_TOUCH = 'update sessions set last_used_at = now() where id = $1';
-const CATEGORY_OWNED = 'select count(*) as "count" from "categories" as "c0" where "c0"."id" = $1 and "c0"."user_id" = $2';
+const MAX_TASKS_PER_USER = Number(env.MAX_TASKS_PER_USER ?? 10_000); // the app's default quota
+const MAX_WRITE_ATTEMPTS = 3; // TaskWriter's
+const LIST_FINGERPRINT = listFingerprint({ sort: '-createdAt' }); // no filters: the one the app makes
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BEARER = /^Bearer +([A-Za-z0-9_-]{20,128}) *$/i;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const STATUSES = ['pending', 'in_progress', 'completed'];
 const PRIORITIES = ['low', 'medium', 'high'];
 
-/** A row as TASK_COLUMNS selects it: timestamps already ISO text. */
+/** A `tasks` row as `select "task".*` returns it through pg: timestamps as Dates. */
 interface TaskRow {
-  id: string; title: string; description: string | null; status: string; priority: string;
-  due_date: string | null; completed_at: string | null; category_id: string | null;
-  created_at: string; updated_at: string; version: number;
+  id: string; user_id: string; title: string; description: string | null; status: string; priority: string;
+  due_date: Date | null; completed_at: Date | null; category_id: string | null;
+  created_at: Date; updated_at: Date; version: number; deleted_at: Date | null;
 }
+type TaskResponse = ReturnType<typeof toResponse>;
+type ColumnValues = Partial<Pick<TaskRow, WritableColumn>>;
 interface TaskInput { title?: string; description?: string | null; status?: string; priority?: string; dueDate?: string | null; categoryId?: string | null }
 
 class HttpError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
 }
 
+const iso = (instant: Date | null) => (instant === null ? null : instant.toISOString());
 const toResponse = (t: TaskRow) => ({
   id: t.id, title: t.title, description: t.description, status: t.status, priority: t.priority,
-  dueDate: t.due_date, completedAt: t.completed_at, categoryId: t.category_id,
-  createdAt: t.created_at, updatedAt: t.updated_at, version: t.version,
+  dueDate: iso(t.due_date), completedAt: iso(t.completed_at), categoryId: t.category_id,
+  createdAt: t.created_at.toISOString(), updatedAt: t.updated_at.toISOString(), version: t.version,
+  deletedAt: iso(t.deleted_at),
 });
-const sendTask = (reply: FastifyReply, task: TaskRow) => reply.header('ETag', `"${task.id}.${task.version}"`).send(toResponse(task));
-const firstRow = async (statement: SqlStatement) => (await query<TaskRow>(numbered(statement.sql), statement.params))[0];
+const withEtag = (reply: FastifyReply, task: TaskResponse) => {
+  void reply.header('ETag', `"${task.id}.${task.version}"`);
+  return task;
+};
+
+/** The activity entry's `changes`: each response field that differs, as {from, to}; id, version and the timestamps every write moves are left out. */
+const TRACKED_FIELDS = ['title', 'description', 'status', 'priority', 'dueDate', 'completedAt', 'categoryId', 'deletedAt'] as const;
+function fieldChanges(before: TaskResponse | null, after: TaskResponse): Record<string, { from: unknown; to: unknown }> {
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const field of TRACKED_FIELDS) {
+    const from = before?.[field] ?? null;
+    if (from !== after[field]) changes[field] = { from, to: after[field] };
+  }
+  return changes;
+}
+
+const query = async <T extends pg.QueryResultRow>(sql: string, params: unknown[]) => (await pool.query<T>(sql, params)).rows;
+
+/** BEGIN ... COMMIT on one connection; ROLLBACK when the work throws. */
+async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** One entry in the owner's activity stream (the caller is the owner), inside the write's transaction. */
+async function recordActivity(client: pg.PoolClient, request: FastifyRequest, userId: string, taskId: string, action: string, changes: object) {
+  const [{ last_seq: seq }] = (await client.query<{ last_seq: string }>(BUMP_STREAM, [userId, '1'])).rows;
+  await client.query(INSERT_ACTIVITY, ['task', taskId, action, JSON.stringify(changes), userId, seq, userId, String(request.id)]);
+}
 
 async function authenticate(request: FastifyRequest): Promise<string> {
   const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
@@ -73,15 +107,14 @@ async function authenticate(request: FastifyRequest): Promise<string> {
   return session.user_id;
 }
 
-async function findTask(userId: string, id: string): Promise<TaskRow> {
+function taskIdOf(request: FastifyRequest): string {
+  const { id } = request.params as { id: string };
   if (!UUID.test(id)) throw new HttpError(400, 'id must be a UUID');
-  const task = await firstRow(selectTask(userId, id));
-  if (!task) throw new HttpError(404, 'No such task.');
-  return task;
+  return id;
 }
 
 /** Checks the body the way the DTOs would (minimally); the category must be the caller's. */
-async function columnValues(userId: string, input: TaskInput): Promise<TaskColumnValues> {
+async function columnValues(userId: string, input: TaskInput): Promise<ColumnValues> {
   if (typeof input !== 'object' || input === null) throw new HttpError(400, 'body must be an object');
   const title = typeof input.title === 'string' ? input.title.trim() : input.title;
   if (title !== undefined && (typeof title !== 'string' || title.length < 1 || title.length > 200)) throw new HttpError(400, 'title');
@@ -93,44 +126,91 @@ async function columnValues(userId: string, input: TaskInput): Promise<TaskColum
     if (count === '0') throw new HttpError(400, 'categoryId must be one of your categories');
   }
   return {
-    title, description: input.description, status: input.status as TaskColumnValues['status'],
-    priority: input.priority as TaskColumnValues['priority'], category_id: categoryId,
+    title, description: input.description, status: input.status, priority: input.priority, category_id: categoryId,
     due_date: input.dueDate === undefined ? undefined : input.dueDate === null ? null : new Date(input.dueDate),
   };
 }
 
-const app = Fastify({ bodyLimit: 100 * 1024 });
+const comparable = (value: unknown) => (value instanceof Date ? value.getTime() : value);
+
+/**
+ * TaskWriter.apply by hand: read the task, work out what changes (nothing: answer it unchanged, no
+ * transaction), then UPDATE with the version in the WHERE clause and the activity entry in one
+ * transaction; a lost race re-reads, up to 3 attempts.
+ */
+async function writeTask(
+  request: FastifyRequest,
+  action: 'update' | 'delete' | 'restore',
+  change: (current: TaskRow, userId: string) => Promise<ColumnValues>,
+): Promise<TaskResponse> {
+  const userId = await authenticate(request);
+  const taskId = taskIdOf(request);
+  for (let attempt = 1; ; attempt++) {
+    const [current] = await query<TaskRow>(action === 'restore' ? TRASHED_TASK : LIVE_TASK, [taskId, userId]);
+    if (!current) throw new HttpError(404, 'No such task.');
+    const wanted = await change(current, userId);
+    const columns = WRITABLE_COLUMNS.filter((column) => wanted[column] !== undefined && comparable(wanted[column]) !== comparable(current[column]));
+    if (columns.length === 0) return toResponse(current);
+    const now = new Date();
+    const values: ColumnValues = Object.fromEntries(columns.map((column) => [column, wanted[column]]));
+    if (values.status !== undefined) {
+      values.completed_at = values.status === 'completed' ? now : null;
+      if (!columns.includes('completed_at')) columns.push('completed_at');
+    }
+    const updated = toResponse({ ...current, ...values, updated_at: now, version: current.version + 1 });
+    const written = await transaction(async (client) => {
+      const params = [...columns.map((column) => values[column]), now, current.version + 1, taskId, userId, current.version];
+      if ((await client.query(updateIfVersion(columns), params)).rowCount === 0) return false;
+      await recordActivity(client, request, userId, taskId, action, fieldChanges(toResponse(current), updated));
+      return true;
+    });
+    if (written) return updated;
+    if (attempt >= MAX_WRITE_ATTEMPTS) throw new HttpError(503, 'The task is being changed by other requests; retry shortly.');
+  }
+}
+
+const app = Fastify({
+  bodyLimit: 100 * 1024,
+  // The app's request id: the caller's X-Request-Id when it looks like one, else a UUID (the activity entry keeps it).
+  genReqId: (request) => {
+    const given = request.headers['x-request-id'];
+    return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  },
+});
 app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
   const status = error instanceof HttpError ? error.status : (error.statusCode ?? 500);
   void reply.status(status).send({ status, detail: error.message });
 });
 
+/** The default list only (the benchmark's): -createdAt, limit, cursor; no filters. */
 app.get('/api/v1/tasks', async (request) => {
   const userId = await authenticate(request);
   const params = request.query as { limit?: string; cursor?: string; sort?: string };
   const limit = params.limit === undefined ? 20 : Number(params.limit);
-  const sort = (params.sort ?? '-createdAt') as TaskSort;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100 || !TASK_SORTS.includes(sort)) throw new HttpError(400, 'limit or sort');
-  const fingerprint = listFingerprint({ sort }); // no filters: the same fingerprint the app makes
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100 || (params.sort ?? '-createdAt') !== '-createdAt') throw new HttpError(400, 'limit or sort');
   let after;
   try {
-    after = params.cursor ? decodeCursor(params.cursor, fingerprint) : undefined;
+    after = params.cursor ? decodeCursor(params.cursor, LIST_FINGERPRINT) : undefined;
   } catch {
     throw new HttpError(400, 'cursor');
   }
-  const page = buildPageQuery(userId, {}, sortSpec(sort), after, limit);
-  const rows = await query<TaskRow & { cursor_value: string | null }>(numbered(page.sql), page.params);
+  if (after && (after.value === null || !isCursorTimestamp(after.value))) throw new HttpError(400, 'cursor');
+  const rows = after
+    ? await query<TaskRow & { cursor_value: string }>(NEXT_PAGE, [userId, after.value, after.id, limit + 1])
+    : await query<TaskRow & { cursor_value: string }>(FIRST_PAGE, [userId, limit + 1]);
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return {
     items: items.map(toResponse),
-    nextCursor: rows.length > limit && last ? encodeCursor(fingerprint, { value: last.cursor_value, id: last.id }) : null,
+    nextCursor: rows.length > limit && last ? encodeCursor(LIST_FINGERPRINT, { value: last.cursor_value, id: last.id }) : null,
   };
 });
 
 app.get('/api/v1/tasks/:id', async (request, reply) => {
   const userId = await authenticate(request);
-  return sendTask(reply, await findTask(userId, (request.params as { id: string }).id));
+  const [task] = await query<TaskRow>(LIVE_TASK, [taskIdOf(request), userId]);
+  if (!task) throw new HttpError(404, 'No such task.');
+  return withEtag(reply, toResponse(task));
 });
 
 app.post('/api/v1/tasks', async (request, reply) => {
@@ -138,31 +218,38 @@ app.post('/api/v1/tasks', async (request, reply) => {
   const input = request.body as TaskInput;
   if (typeof input?.title !== 'string') throw new HttpError(400, 'title is required');
   const values = await columnValues(userId, input);
-  const completedAt = values.status === 'completed' ? 'set' : 'keep';
-  const task = await firstRow(insertTask(uuidv7(), userId, { ...values, title: values.title! }, completedAt, MAX_TASKS_PER_USER));
-  if (!task) throw new HttpError(403, 'quota exceeded');
+  const now = new Date();
+  const status = values.status ?? 'pending';
+  const task: TaskRow = {
+    id: uuidv7(), user_id: userId, title: values.title!, description: values.description ?? null, status,
+    priority: values.priority ?? 'medium', due_date: values.due_date ?? null, category_id: values.category_id ?? null,
+    completed_at: status === 'completed' ? now : null, created_at: now, updated_at: now, version: 1, deleted_at: null,
+  };
+  const response = toResponse(task);
+  await transaction(async (client) => {
+    if ((await client.query(LOCK_OWNER, [userId, MAX_TASKS_PER_USER])).rowCount === 0) throw new HttpError(403, 'quota exceeded');
+    await client.query(INSERT_TASK, [
+      task.id, userId, task.title, task.description, task.status, task.priority, task.due_date, task.category_id,
+      task.completed_at, task.created_at, task.updated_at, task.version, task.deleted_at,
+    ]);
+    await recordActivity(client, request, userId, task.id, 'create', fieldChanges(null, response));
+  });
   void reply.status(201).header('Location', `/api/v1/tasks/${task.id}`);
-  return sendTask(reply, task);
+  return withEtag(reply, response);
 });
 
-/** Like the app: only changed columns, and the version check in the WHERE clause. */
-app.patch('/api/v1/tasks/:id', async (request, reply) => {
-  const userId = await authenticate(request);
-  for (let attempt = 1; ; attempt++) {
-    const task = await findTask(userId, (request.params as { id: string }).id);
-    const values = await columnValues(userId, request.body as TaskInput);
-    const current: Record<string, unknown> = { ...task };
-    const changed = Object.fromEntries(Object.entries(values).filter(([column, value]) =>
-      value !== undefined && (value instanceof Date ? value.toISOString() : value) !== current[column]));
-    if (Object.keys(changed).length === 0) return sendTask(reply, task);
-    const completedAt = changed.status === undefined ? 'keep'
-      : changed.status === 'completed' ? (task.completed_at ? 'keep' : 'set')
-      : (task.completed_at ? 'clear' : 'keep');
-    const updated = await firstRow(updateTask(userId, task.id, task.version, changed, completedAt));
-    if (updated) return sendTask(reply, updated);
-    if (attempt >= 3) throw new HttpError(412, 'The task changed since you read it.');
-  }
+/** Only changed columns; completing sets completed_at, leaving completed clears it. */
+app.patch('/api/v1/tasks/:id', async (request, reply) =>
+  withEtag(reply, await writeTask(request, 'update', (_current, userId) => columnValues(userId, request.body as TaskInput))));
+
+/** Into the trash: deleted_at set, 204. */
+app.delete('/api/v1/tasks/:id', async (request, reply) => {
+  await writeTask(request, 'delete', async () => ({ deleted_at: new Date() }));
+  return reply.status(204).send();
 });
+
+app.post('/api/v1/tasks/:id/restore', async (request, reply) =>
+  withEtag(reply, await writeTask(request, 'restore', async () => ({ deleted_at: null }))));
 
 await app.listen({ port: 0, host: '127.0.0.1' });
 serveUntilDisconnected(app.server.address(), async () => {

@@ -83,16 +83,21 @@ export async function openDatabase(log: (line: string) => void): Promise<BenchDa
   };
 }
 
-/** Applies the committed migrations with the app's own ORM configuration and migrator. */
-export async function migrate(url: string): Promise<void> {
+/** The app's own ORM configuration on one connection, for as long as `work` runs. */
+export async function withOrm<T>(url: string, work: (orm: MikroORM) => Promise<T>): Promise<T> {
   const orm = await MikroORM.init(
     createOrmConfig({ url, poolSize: 1, maxOverflow: 0, acquireTimeoutMs: 10_000, statementTimeoutMs: 600_000, preferTs: true }),
   );
   try {
-    await orm.migrator.up();
+    return await work(orm);
   } finally {
     await orm.close();
   }
+}
+
+/** Applies the committed migrations with the app's own ORM configuration and migrator. */
+export async function migrate(url: string): Promise<void> {
+  await withOrm(url, (orm) => orm.migrator.up());
 }
 
 export async function serverVersion(url: string): Promise<string> {

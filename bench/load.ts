@@ -1,6 +1,6 @@
-import autocannon from 'autocannon';
+import autocannon, { type Client } from 'autocannon';
 import { readCpuMs } from './processes.js';
-import type { RequestStream } from './requests.js';
+import type { RequestSequence, RequestStream } from './requests.js';
 
 export interface LoadOptions {
   connections: number;
@@ -31,10 +31,45 @@ export interface Measurement {
 let sequence = 0;
 
 /**
- * One autocannon run: no pipelining, loopback, a fresh request (token, task, body) per request.
- * Any non-2xx answer, error or timeout means the harness is broken, not that the API is slow.
+ * Each connection gets its own request objects: autocannon shares one list between connections
+ * by default, so every connection's first request was the one built last (the same user and task
+ * on all of them). A sequence takes one index per pass and skips an index whose first request
+ * works on something another connection's pass still holds (the same task twice at once would
+ * make a DELETE or a restore answer 404).
  */
-export async function load(baseUrl: string, stream: RequestStream, options: LoadOptions): Promise<Measurement> {
+function perConnection(steps: RequestSequence): (client: Client) => void {
+  const held = new Set<string>();
+  const claim = (): number => {
+    for (let tries = 0; tries < 10_000; tries++) {
+      const index = sequence++;
+      if (steps.length === 1 || !held.has(steps[0](index).path)) {
+        if (steps.length > 1) held.add(steps[0](index).path);
+        return index;
+      }
+    }
+    throw new Error(`${steps[0](0).path}: more connections than things to work on`);
+  };
+  return (client) => {
+    let index = 0;
+    client.setRequests(
+      steps.map((step, k) => ({
+        setupRequest: (request) => {
+          if (k === 0) index = claim();
+          return { ...request, ...step(index) };
+        },
+        ...(k === steps.length - 1 && steps.length > 1 && { onResponse: () => held.delete(steps[0](index).path) }),
+      })),
+    );
+  };
+}
+
+/**
+ * One autocannon run: no pipelining, loopback, a fresh request (token, task, body) per request,
+ * or per pass of a sequence. Any non-2xx answer, error or timeout means the harness is broken,
+ * not that the API is slow.
+ */
+export async function load(baseUrl: string, stream: RequestStream | RequestSequence, options: LoadOptions): Promise<Measurement> {
+  const steps: RequestSequence = typeof stream === 'function' ? [stream] : stream;
   const cpuBefore = options.pid ? readCpuMs(options.pid) : 0;
   const result = await autocannon({
     url: baseUrl,
@@ -47,13 +82,13 @@ export async function load(baseUrl: string, stream: RequestStream, options: Load
     // Rate-limited runs: autocannon's correction assumes 1 ms between requests and adds fake samples.
     ignoreCoordinatedOmission: options.overallRate !== undefined,
     timeout: 30,
-    requests: [{ setupRequest: (request) => ({ ...request, ...stream(sequence++) }) }],
+    setupClient: perConnection(steps),
   });
   const statuses = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
   const unexpected = Object.keys(statuses).filter((code) => !code.startsWith('2') && !options.accept?.includes(Number(code)));
   if (result.errors || result.timeouts || unexpected.length > 0) {
     const codes = Object.entries(statuses).map(([code, count]) => `${code}×${count}`).join(', ');
-    throw new Error(`load on ${baseUrl}${stream(0).path}: ${result.errors} errors, ${result.timeouts} timeouts, status ${codes}`);
+    throw new Error(`load on ${baseUrl}${steps.map((step) => `${step(0).method} ${step(0).path}`).join(' + ')}: ${result.errors} errors, ${result.timeouts} timeouts, status ${codes}`);
   }
   return {
     rps: result['2xx'] / result.duration,

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Measurement } from './load.js';
-import type { PagePlan, StatementProfile } from './statements.js';
+import { extraStatements, type PagePlan, type StatementProfile } from './statements.js';
 import type { ComparisonResult, Goal, MemoryResult } from './scenarios.js';
 
 export interface Machine {
@@ -19,7 +19,7 @@ export interface StatementComparison {
   route: string;
   api: StatementProfile;
   baseline: StatementProfile;
-  /** POST and PATCH: the API may add BEGIN and COMMIT to the baseline's statements, no more. */
+  /** Writes: how many statements the API may send beyond the baseline's (0: its statements, kind by kind, no more). */
   goal?: Goal;
 }
 
@@ -90,11 +90,12 @@ export function judge(
   for (const s of typeof statements === 'string' ? [] : statements) {
     if (s.goal) {
       const allowed = s.baseline.perRequest + s.goal.target;
+      const extra = extraStatements(s.api, s.baseline);
       verdicts.push({
         id: `statements:${s.route}`,
-        goal: `${s.route}: statements per request ≤ baseline's (${s.baseline.perRequest}) + BEGIN/COMMIT`,
-        measured: String(s.api.perRequest),
-        met: s.api.perRequest <= allowed,
+        goal: `${s.route}: statements per request ≤ the baseline's (${s.baseline.perRequest})${s.goal.target ? ` + ${s.goal.target}` : ''}, and none of a kind the baseline sends fewer of`,
+        measured: `${s.api.perRequest}${extra.length ? ` (beyond the baseline: ${extra.join(', ')})` : ''}`,
+        met: s.api.perRequest <= allowed && extra.length === 0,
         marginPercent: Math.round((allowed / s.api.perRequest - 1) * 1000) / 10,
       });
     }
@@ -102,14 +103,13 @@ export function judge(
   return verdicts;
 }
 
-/** "1× begin; 1× insert into "tasks"; ...": statements grouped by their first words. */
+/** "1× begin; 1× insert tasks; ...": statements grouped by kind (statementKind). */
 function summarize(profile: StatementProfile): string {
   const groups = new Map<string, number>();
-  for (const { query, perRequest } of profile.statements) {
-    const head = query.split(' ').slice(0, 3).join(' ');
-    groups.set(head, (groups.get(head) ?? 0) + perRequest);
+  for (const { kind, perRequest } of profile.statements) {
+    groups.set(kind, (groups.get(kind) ?? 0) + perRequest);
   }
-  return [...groups].map(([head, n]) => `${Math.round(n * 100) / 100}× ${head}`).join('; ');
+  return [...groups].map(([kind, n]) => `${Math.round(n * 100) / 100}× ${kind}`).join('; ');
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -129,12 +129,13 @@ export function render(report: Report): string {
     typeof report.statements === 'string'
       ? report.statements
       : table(
-          ['route', 'API statements/request', 'baseline statements/request', 'API statements'],
+          ['route', 'API statements/request', 'baseline statements/request', 'API statements', 'baseline statements'],
           report.statements.map((s) => [
             s.route,
             String(s.api.perRequest),
             String(s.baseline.perRequest),
             summarize(s.api),
+            summarize(s.baseline),
           ]),
         );
   return [

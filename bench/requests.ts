@@ -3,7 +3,7 @@ import { PAGE_SIZE } from './seed.js';
 
 /** One HTTP request, as autocannon and fetch both take it. */
 export interface RequestSpec {
-  method: 'GET' | 'POST' | 'PATCH';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   headers: Record<string, string>;
   body?: string;
@@ -12,7 +12,14 @@ export interface RequestSpec {
 /** The i-th request of a stream: rotating users (tokens), tasks and bodies. */
 export type RequestStream = (i: number) => RequestSpec;
 
-export type Route = 'list' | 'get' | 'create' | 'update' | 'firstPage' | 'deepPage' | 'login' | 'register';
+/**
+ * Requests one connection sends in this order, all built from the same index, e.g. DELETE a task
+ * and then restore it: the first request's path names what the sequence works on, and no two
+ * connections work on the same thing at once (bench/load.ts).
+ */
+export type RequestSequence = readonly RequestStream[];
+
+export type Route = 'list' | 'get' | 'create' | 'update' | 'trash' | 'restore' | 'firstPage' | 'deepPage' | 'login' | 'register';
 
 /** The register flood comes from this many client addresses (X-Forwarded-For; the API trusts 127.0.0.1). */
 export const FLOOD_ADDRESSES = 4;
@@ -53,6 +60,9 @@ export function requestStreams(fixture: Fixture): Record<Route, RequestStream> {
       headers: { ...bearer(user(i).token), ...json },
       body: JSON.stringify({ title: `Renamed task ${i}`, status: STATUSES[i % 3], priority: PRIORITIES[(i + 1) % 3] }),
     }),
+    // DELETE moves the user's task to the trash, POST restore brings it back: run as a pair.
+    trash: (i) => ({ method: 'DELETE', path: `/api/v1/tasks/${user(i).taskId}`, headers: bearer(user(i).token) }),
+    restore: (i) => ({ method: 'POST', path: `/api/v1/tasks/${user(i).taskId}/restore`, headers: bearer(user(i).token) }),
     firstPage: () => ({ method: 'GET', path: `/api/v1/tasks?limit=${PAGE_SIZE}`, headers: bearer(heavy.token) }),
     deepPage: () => ({
       method: 'GET',

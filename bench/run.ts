@@ -6,6 +6,7 @@
  */
 import 'reflect-metadata';
 import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Measurement } from './load.js';
 import { migrate, openDatabase, serverVersion, withClient, type BenchDatabase } from './database.js';
@@ -15,7 +16,7 @@ import { describeMachine, judge, render, saveReport, type Report, type Statement
 import { CREATED_TITLE_PREFIX, requestStreams, type Route } from './requests.js';
 import { runComparisons, runMemory, type Context } from './scenarios.js';
 import { seed } from './seed.js';
-import { explainPages, profileStatements } from './statements.js';
+import { explainPages, profileStatements, type StatementProfile } from './statements.js';
 import { verifyEquivalence } from './verify.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results', import.meta.url));
@@ -58,11 +59,15 @@ async function startBcryptLoop(cost: number) {
   };
 }
 
+/** Routes whose statements are counted, and whether the API may send more than the baseline (reads: reported only). */
 const STATEMENT_ROUTES: Array<[Route, string, boolean]> = [
   ['list', 'GET /api/v1/tasks?limit=50', false],
   ['get', 'GET /api/v1/tasks/{id}', false],
   ['create', 'POST /api/v1/tasks', true],
   ['update', 'PATCH /api/v1/tasks/{id}', true],
+  // The same tasks: what DELETE moved to the trash, restore brings back.
+  ['trash', 'DELETE /api/v1/tasks/{id}', true],
+  ['restore', 'POST /api/v1/tasks/{id}/restore', true],
 ];
 
 async function main(): Promise<void> {
@@ -83,7 +88,7 @@ async function main(): Promise<void> {
     const fixture = await withClient(database.url, (client) => seed(client, profile.size));
     const seedSeconds = (Date.now() - seedStarted) / 1000;
     log(`seeded ${fixture.users.length + 1} users, ${fixture.tasks} tasks in ${seedSeconds.toFixed(1)} s`);
-    const listPlans = await withClient(database.url, (admin) => explainPages(admin, fixture));
+    const listPlans = await explainPages(database.url, fixture);
     listPlans.forEach((p) => log(`list query, heavy user, ${p.page}: ${p.executionMs.toFixed(1)} ms: ${p.plan}`));
 
     const startApi = async () => {
@@ -107,6 +112,20 @@ async function main(): Promise<void> {
         await client.query(`delete from tasks where title like '${CREATED_TITLE_PREFIX}%'`);
         await client.query('vacuum analyze tasks');
       });
+    const restoreTrashedTasks = () =>
+      withClient(database.url, async (client) => {
+        // Requests still running when the load stopped (a DELETE whose restore never came) end first.
+        await sleep(200);
+        for (let waited = 0; waited < 5_000; waited += 100) {
+          const { rows: [{ busy }] } = await client.query<{ busy: number }>(
+            `select count(*)::int as busy from pg_stat_activity
+              where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`,
+          );
+          if (busy === 0) break;
+          await sleep(100);
+        }
+        await client.query('update tasks set deleted_at = null where deleted_at is not null');
+      });
     const verification = await verifyEquivalence(api.url, baseline.url, fixture, streams);
     verification.forEach((check) => log(`verified: ${check}`));
     await removeCreatedTasks();
@@ -114,21 +133,26 @@ async function main(): Promise<void> {
     let statements: StatementComparison[] | string = 'Statement counts skipped: pg_stat_statements is not loaded in this server.';
     if (database.statementStats) {
       statements = await withClient(database.url, async (admin) => {
-        const counted: StatementComparison[] = [];
-        for (const [route, label, hasGoal] of STATEMENT_ROUTES) {
-          const n = profile.statementRequests;
-          const apiProfile = await profileStatements(admin, api.url, streams[route], n, 1_000_000);
-          const baselineProfile = await profileStatements(admin, baseline.url, streams[route], n, 2_000_000);
-          counted.push({ route: label, api: apiProfile, baseline: baselineProfile, ...(hasGoal && { goal: { kind: 'atMost', target: 2 } }) });
-          log(`statements per request, ${label}: API ${apiProfile.perRequest}, baseline ${baselineProfile.perRequest}`);
-        }
-        return counted;
+        // Each side runs every route in turn, so its restores find the tasks its DELETEs trashed.
+        const n = profile.statementRequests;
+        const count = async (url: string, firstIndex: number) => {
+          const profiles: StatementProfile[] = [];
+          for (const [route] of STATEMENT_ROUTES) {
+            profiles.push(await profileStatements(admin, url, streams[route], n, firstIndex));
+          }
+          return profiles;
+        };
+        const [apiProfiles, baselineProfiles] = [await count(api.url, 1_000_000), await count(baseline.url, 2_000_000)];
+        return STATEMENT_ROUTES.map(([, label, hasGoal], i): StatementComparison => {
+          log(`statements per request, ${label}: API ${apiProfiles[i].perRequest}, baseline ${baselineProfiles[i].perRequest}`);
+          return { route: label, api: apiProfiles[i], baseline: baselineProfiles[i], ...(hasGoal && { goal: { kind: 'atMost', target: 0 } }) };
+        });
       });
       await removeCreatedTasks();
     }
 
     const context: Context = {
-      profile, api, baseline, streams, log, removeCreatedTasks,
+      profile, api, baseline, streams, log, removeCreatedTasks, restoreTrashedTasks,
       bcryptLoop: bcrypt.run,
       startApi,
     };

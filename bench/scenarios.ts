@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { interleave, load, type Measurement, type Round } from './load.js';
 import type { Profile } from './options.js';
 import type { ServerProcess } from './processes.js';
-import { FLOOD_ADDRESSES, type Route, type RequestStream } from './requests.js';
+import { FLOOD_ADDRESSES, type Route, type RequestSequence, type RequestStream } from './requests.js';
 
 export interface Goal {
   kind: 'atLeast' | 'atMost';
@@ -18,6 +18,8 @@ export interface Context {
   bcryptLoop: (seconds: number, concurrency: number) => Promise<Measurement>;
   /** Deletes the tasks POST created, so later scenarios see the seeded data. */
   removeCreatedTasks: () => Promise<void>;
+  /** Takes every task out of the trash (a run can stop between a DELETE and its restore). */
+  restoreTrashedTasks: () => Promise<void>;
   startApi: () => Promise<ServerProcess>;
   log: (line: string) => void;
 }
@@ -53,8 +55,8 @@ const atMost = (target: number): Goal => ({ kind: 'atMost', target });
 
 function comparisons(ctx: Context): Comparison[] {
   const { api, baseline, streams, profile } = ctx;
-  const closedLoop = (server: ServerProcess, route: Route): Side => (seconds) =>
-    load(server.url, streams[route], { connections: profile.connections, seconds, pid: server.pid });
+  const closedLoop = (server: ServerProcess, route: Route | RequestSequence): Side => (seconds) =>
+    load(server.url, typeof route === 'string' ? streams[route] : route, { connections: profile.connections, seconds, pid: server.pid });
   // A login takes ~0.25 s of CPU: short smoke rounds would complete none.
   const loginSeconds = (seconds: number) => Math.max(seconds, MIN_LOGIN_SECONDS);
   // The latency probe: GET list at a fixed, modest rate, so its p99 shows interference, not queueing.
@@ -80,13 +82,22 @@ function comparisons(ctx: Context): Comparison[] {
     return measured;
   };
   const n = (value: number) => value.toLocaleString('en-US');
-  const versusBaseline = (id: string, title: string, target: number, route: Route, after?: () => Promise<void>): Comparison => ({
+  const versusBaseline = (id: string, title: string, target: number, route: Route | RequestSequence, after?: () => Promise<void>): Comparison => ({
     id, title, labels: ['API', 'baseline'], ratioOf: 'req/s', goal: atLeast(target),
     a: closedLoop(api, route), b: closedLoop(baseline, route), after,
   });
+  // Each side starts with every task out of the trash; the restore is not timed.
+  const thenRestore = (side: Side): Side => async (seconds) => {
+    const measured = await side(seconds);
+    await ctx.restoreTrashedTasks();
+    return measured;
+  };
+  const trash = versusBaseline(
+    'trash', 'DELETE /api/v1/tasks/{id} then POST /api/v1/tasks/{id}/restore of the same task, alternating', 0.6, [streams.trash, streams.restore],
+  );
   return [
-    versusBaseline('list', `GET /api/v1/tasks?limit=50, ${n(profile.size.users)} users rotating`, 0.65, 'list'),
-    versusBaseline('get', 'GET /api/v1/tasks/{id}', 0.7, 'get'),
+    versusBaseline('list', `GET /api/v1/tasks?limit=50, ${n(profile.size.users)} users rotating`, 0.7, 'list'),
+    versusBaseline('get', 'GET /api/v1/tasks/{id}', 0.75, 'get'),
     {
       id: 'depth',
       title: `GET /api/v1/tasks?limit=50 of the ${n(profile.size.heavyTasks)}-task user: page ${n(profile.size.deepRows)} rows deep vs first page`,
@@ -108,8 +119,9 @@ function comparisons(ctx: Context): Comparison[] {
       title: `p99 of GET /api/v1/tasks at ${profile.probeRate} req/s while ${profile.connections} connections from ${FLOOD_ADDRESSES} addresses flood POST /auth/register vs alone`,
       labels: ['list during register flood', 'list alone'], ratioOf: 'p99', goal: atMost(2), a: probeDuringRegisterFlood, b: probe,
     },
-    versusBaseline('create', 'POST /api/v1/tasks (with a category)', 0.6, 'create', ctx.removeCreatedTasks),
-    versusBaseline('update', 'PATCH /api/v1/tasks/{id} (title, status, priority)', 0.6, 'update'),
+    versusBaseline('create', 'POST /api/v1/tasks (with a category)', 0.65, 'create', ctx.removeCreatedTasks),
+    versusBaseline('update', 'PATCH /api/v1/tasks/{id} (title, status, priority)', 0.65, 'update'),
+    { ...trash, a: thenRestore(trash.a), b: thenRestore(trash.b) },
   ];
 }
 

@@ -1,16 +1,48 @@
 import type pg from 'pg';
 import { decodeCursor, listFingerprint } from '../src/common/keyset-cursor.js';
 import { sortSpec } from '../src/tasks/task-sort.js';
-import { buildPageQuery } from '../src/tasks/task.repository.js';
+import { Task } from '../src/tasks/task.entity.js';
+import { FIRST_PAGE, NEXT_PAGE } from './baseline-sql.js';
+import { withClient, withOrm } from './database.js';
 import { send, type RequestStream } from './requests.js';
 import { LIST_SORT, PAGE_SIZE, type Fixture } from './seed.js';
-import { numbered } from './sql.js';
 
 export interface StatementProfile {
   /** Statements PostgreSQL executed per request (BEGIN and COMMIT included). */
   perRequest: number;
-  /** Each normalised statement and how often it ran per request. */
-  statements: Array<{ perRequest: number; query: string }>;
+  /** Each normalised statement, its kind (statementKind) and how often it ran per request. */
+  statements: Array<{ perRequest: number; kind: string; query: string }>;
+}
+
+/**
+ * What a statement does to which table, quoting, aliases and values aside: "begin", "commit",
+ * "select sessions", "select users" (the quota lock), "insert tasks", "update tasks",
+ * "insert activity_streams"... The API's and the baseline's texts differ (MikroORM quotes every
+ * name), their kinds must not.
+ */
+export function statementKind(query: string): string {
+  const text = query.toLowerCase().replace(/"/g, '').replace(/\s+/g, ' ').trim();
+  const verb = text.split(' ')[0];
+  const table = {
+    select: / from ([a-z_]+)/,
+    insert: /^insert into ([a-z_]+)/,
+    update: /^update ([a-z_]+)/,
+    delete: /^delete from ([a-z_]+)/,
+  }[verb]?.exec(text)?.[1];
+  return table ? `${verb} ${table}` : verb;
+}
+
+/** Per request, how many more statements of each kind `api` sent than `baseline`; empty when none. */
+export function extraStatements(api: StatementProfile, baseline: StatementProfile): string[] {
+  const perKind = (profile: StatementProfile) => {
+    const kinds = new Map<string, number>();
+    profile.statements.forEach(({ kind, perRequest }) => kinds.set(kind, (kinds.get(kind) ?? 0) + perRequest));
+    return kinds;
+  };
+  const theirs = perKind(baseline);
+  return [...perKind(api)]
+    .filter(([kind, n]) => n - (theirs.get(kind) ?? 0) > 0.005)
+    .map(([kind, n]) => `${Math.round((n - (theirs.get(kind) ?? 0)) * 100) / 100}× ${kind}`);
 }
 
 /**
@@ -42,6 +74,7 @@ export async function profileStatements(
   );
   const statements = rows.map((row) => ({
     perRequest: Number(row.calls) / count,
+    kind: statementKind(row.query),
     query: row.query.replace(/\s+/g, ' ').slice(0, 160),
   }));
   const total = rows.reduce((sum, row) => sum + Number(row.calls), 0);
@@ -55,20 +88,43 @@ export interface PagePlan {
   plan: string;
 }
 
-/** EXPLAIN ANALYZE of the heavy user's first and deep page: does the keyset page walk the index? */
-export async function explainPages(admin: pg.Client, fixture: Fixture): Promise<PagePlan[]> {
-  interface Node { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: Node[] }
-  const describe = (node: Node): string[] => [
-    `${node['Node Type']}${node['Index Name'] ? ` using ${node['Index Name']}` : node['Relation Name'] ? ` on ${node['Relation Name']}` : ''}`,
-    ...(node.Plans ?? []).flatMap(describe),
-  ];
+interface PlanNode { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: PlanNode[] }
+const describe = (node: PlanNode): string[] => [
+  `${node['Node Type']}${node['Index Name'] ? ` using ${node['Index Name']}` : node['Relation Name'] ? ` on ${node['Relation Name']}` : ''}`,
+  ...(node.Plans ?? []).flatMap(describe),
+];
+
+/**
+ * EXPLAIN ANALYZE of the heavy user's first and deep page as the API sends them: the query is
+ * TaskRepository.pageQuery's own (getFormattedQuery, values inlined as MikroORM sends them).
+ * The baseline's hand-written copy (bench/baseline-sql.ts) is explained too and must get the same
+ * plan, or the comparison would not be like for like.
+ */
+export async function explainPages(url: string, fixture: Fixture): Promise<PagePlan[]> {
   const after = decodeCursor(fixture.deepCursor, listFingerprint({ sort: LIST_SORT }));
-  const plans: PagePlan[] = [];
-  for (const [page, position] of [['first page', undefined], [`${fixture.deepRows} rows deep`, after]] as const) {
-    const { sql, params } = buildPageQuery(fixture.heavy.id, {}, sortSpec(LIST_SORT), position, PAGE_SIZE);
-    const { rows } = await admin.query(`explain (analyze, format json) ${numbered(sql)}`, params);
-    const [{ Plan, 'Execution Time': executionMs }] = rows[0]['QUERY PLAN'] as Array<{ Plan: Node; 'Execution Time': number }>;
-    plans.push({ page, executionMs, plan: describe(Plan).join(' > ') });
-  }
-  return plans;
+  const positions = [['first page', undefined], [`${fixture.deepRows} rows deep`, after]] as const;
+  const apiQueries = await withOrm(url, async (orm) =>
+    positions.map(([, position]) =>
+      orm.em.fork().getRepository(Task).pageQuery(fixture.heavy.id, {}, sortSpec(LIST_SORT), position, PAGE_SIZE).getFormattedQuery(),
+    ),
+  );
+  return withClient(url, async (client) => {
+    const explain = async (sql: string, params: unknown[]) => {
+      const { rows } = await client.query(`explain (analyze, format json) ${sql}`, params);
+      const [{ Plan, 'Execution Time': executionMs }] = rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode; 'Execution Time': number }>;
+      return { executionMs, plan: describe(Plan).join(' > ') };
+    };
+    const plans: PagePlan[] = [];
+    for (const [i, [page, position]] of positions.entries()) {
+      const measured = await explain(apiQueries[i], []);
+      const baseline = position
+        ? await explain(NEXT_PAGE, [fixture.heavy.id, position.value, position.id, PAGE_SIZE + 1])
+        : await explain(FIRST_PAGE, [fixture.heavy.id, PAGE_SIZE + 1]);
+      if (baseline.plan !== measured.plan) {
+        throw new Error(`list query, ${page}: the API's plan is ${measured.plan}, the baseline's ${baseline.plan}: bench/baseline-sql.ts no longer copies TaskRepository.pageQuery`);
+      }
+      plans.push({ page, ...measured });
+    }
+    return plans;
+  });
 }

@@ -56,12 +56,55 @@ export async function verifyEquivalence(
   checks.push('PATCH /tasks/{id}: same status and body (id and timestamps masked)');
 
   // Each side reads what the other wrote exactly as its writer answered.
-  for (const [i, written] of [patchedA, patchedB].entries()) {
-    const [a, b] = await both({ ...streams.get(0), path: `/api/v1/tasks/${ids[i]}` });
-    expectSame(`GET the task ${i ? 'the baseline' : 'the API'} wrote`, a, b, 200);
-    expectSame(`GET the task ${i ? 'the baseline' : 'the API'} wrote, vs its PATCH answer`, a, written, 200);
+  const readBack = async (label: string, ids: string[], answers: Reply[]) => {
+    for (const [i, written] of answers.entries()) {
+      const [a, b] = await both({ ...streams.get(0), path: `/api/v1/tasks/${ids[i]}` });
+      expectSame(`GET the task ${i ? 'the baseline' : 'the API'} ${label}`, a, b, 200);
+      expectSame(`GET the task ${i ? 'the baseline' : 'the API'} ${label}, vs its answer`, a, written, 200);
+    }
+  };
+  await readBack('patched', ids, [patchedA, patchedB]);
+  checks.push('GET of each patched task: identical on both sides, and equal to its PATCH answer');
+
+  // Trash: each side trashes its own task, both sides then miss both; each side restores the
+  // task the other trashed, and both read the restored tasks alike.
+  const on = (stream: RequestStream, id: string): RequestSpec => ({ ...stream(0), path: stream(0).path.replace(fixture.users[0].taskId, id) });
+  const trashedA = await send(api, on(streams.trash, ids[0]));
+  const trashedB = await send(baseline, on(streams.trash, ids[1]));
+  expectSame('DELETE /tasks/{id}', trashedA, trashedB, 204);
+  for (const id of ids) {
+    const [a, b] = await both({ ...streams.get(0), path: `/api/v1/tasks/${id}` });
+    if (a.status !== 404 || b.status !== 404) {
+      throw new Error(`GET of a trashed task: ${a.status} (API) / ${b.status} (baseline), expected 404 on both`);
+    }
   }
-  checks.push('GET of each written task: identical on both sides, and equal to its PATCH answer');
+  checks.push('DELETE /tasks/{id}: 204 without a body on both sides; both sides then answer 404 for both tasks');
+  const restoredB = await send(api, on(streams.restore, ids[1]));
+  const restoredA = await send(baseline, on(streams.restore, ids[0]));
+  expectSame('POST /tasks/{id}/restore', masked(restoredA), masked(restoredB), 200);
+  for (const [i, reply] of [restoredA, restoredB].entries()) {
+    if (reply.headers.get('etag') !== `"${ids[i]}.4"`) {
+      throw new Error(`POST /tasks/{id}/restore: ETag ${reply.headers.get('etag')} for ${ids[i]} at version 4`);
+    }
+  }
+  checks.push("POST /tasks/{id}/restore of the task the other side trashed: same status, ETag and body (ids and timestamps masked)");
+  await readBack('restored', ids, [restoredA, restoredB]);
+  checks.push('GET of each restored task: identical on both sides, and equal to its restore answer');
+
+  // The activity entries each side wrote (create, update, delete; the restore by the other side),
+  // read through the API's activity log: the same actions and changes, ids and times masked.
+  const activityOf = async (id: string) => {
+    const reply = await send(api, { ...streams.get(0), path: `/api/v1/tasks/${id}/activity` });
+    if (reply.status !== 200) throw new Error(`GET /tasks/{id}/activity answered ${reply.status}`);
+    return reply;
+  };
+  const [logA, logB] = [await activityOf(ids[0]), await activityOf(ids[1])];
+  expectSame('GET /tasks/{id}/activity', masked(logA), masked(logB), 200);
+  const actions = (logA.body as { items: Array<{ action: string }> }).items.map((entry) => entry.action).join(', ');
+  if (actions !== 'restore, delete, update, create') {
+    throw new Error(`GET /tasks/{id}/activity: entries ${actions}, expected restore, delete, update, create`);
+  }
+  checks.push('activity of each task (create, update, delete by its writer, restore by the other side): same entries and changes (ids and timestamps masked)');
 
   const login = await send(api, streams.login(0));
   if (login.status !== 200 || typeof (login.body as { accessToken?: unknown }).accessToken !== 'string') {
@@ -82,15 +125,24 @@ function expectSame(label: string, a: Reply, b: Reply, status: number): void {
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SERIAL = /^\d+$/;
 
-/** Ids and server-made timestamps replaced by their kind: what is left must match exactly. */
+/** Keys whose values each side makes for itself: ids, server-made timestamps (in activity changes too). */
+const MASKED_KEYS = new Set(['id', 'entityId', 'at', 'createdAt', 'updatedAt', 'completedAt', 'deletedAt']);
+
+/** Ids and server-made timestamps replaced by their kind, at any depth: what is left must match exactly. */
 function masked(reply: Reply): Reply {
-  const body = { ...(reply.body as Record<string, unknown>) };
-  for (const key of ['id', 'createdAt', 'updatedAt', 'completedAt']) {
-    const value = body[key];
-    if (typeof value === 'string') {
-      body[key] = UUID.test(value) ? '<uuid>' : ISO.test(value) ? '<timestamp>' : value;
+  const mask = (value: unknown, masking: boolean): unknown => {
+    if (Array.isArray(value)) return value.map((item) => mask(item, false));
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value).map(([key, item]) => [key, mask(item, MASKED_KEYS.has(key) || (masking && (key === 'from' || key === 'to')))]),
+      );
     }
-  }
-  return { ...reply, body };
+    if (masking && typeof value === 'string') {
+      return UUID.test(value) ? '<uuid>' : ISO.test(value) ? '<timestamp>' : SERIAL.test(value) ? '<serial>' : value;
+    }
+    return value;
+  };
+  return { ...reply, body: mask(reply.body, false) };
 }

@@ -1,0 +1,52 @@
+/**
+ * The statements the API sends, written out by hand for the baseline (bench/baseline-server.ts).
+ * Taken from the API itself: PostgreSQL's `log_statement = 'all'` during one request of each
+ * route (2026-12-02, commit 67b3e73). MikroORM inlines the values (simple protocol); these bind
+ * them (`$n`, extended protocol): one round trip per statement either way. Same tables, columns,
+ * conditions, order, limits and RETURNING lists; bench/verify.ts proves the answers and the rows
+ * written are the same, bench/statements.ts counts the statements on both sides.
+ */
+/** SessionRepository.findLive (refresh interval, token hash, idle timeout) and touch. */
+export const SESSION_LOOKUP = `select s.id, s.user_id, s.last_used_at < now() - make_interval(secs => $1) as stale
+         from sessions s join users u on u.id = s.user_id
+        where s.token_hash = $2 and s.expires_at > now()
+          and s.last_used_at > now() - make_interval(secs => $3) and u.is_active`;
+export const SESSION_TOUCH = 'update sessions set last_used_at = now() where id = $1';
+
+/** CategoriesService.isOwnedBy: MikroORM's count, sent before the transaction. */
+export const CATEGORY_OWNED = 'select count(*) as "count" from "categories" as "c0" where "c0"."id" = $1 and "c0"."user_id" = $2';
+
+/** TaskRepository.pageQuery for the default sort (-createdAt): limit + 1 rows, the cursor text beside each. */
+const PAGE = (keyset: string, limitParam: string) => `select "task".*, to_char(task.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_value
+  from "tasks" as "task"
+ where "task"."user_id" = $1 and "task"."deleted_at" is null${keyset}
+ order by "task"."created_at" desc, "task"."id" desc limit ${limitParam}`;
+export const FIRST_PAGE = PAGE('', '$2');
+export const NEXT_PAGE = PAGE(' and ((task.created_at, task.id) < ($2::timestamptz, $3::uuid))', '$4');
+
+/** TaskRepository.findLive / findTrashed (id, owner). */
+export const LIVE_TASK = 'select "task".* from "tasks" as "task" where "task"."id" = $1 and "task"."user_id" = $2 and "task"."deleted_at" is null limit 1';
+export const TRASHED_TASK = 'select "task".* from "tasks" as "task" where "task"."id" = $1 and "task"."user_id" = $2 and "task"."deleted_at" is not null limit 1';
+
+/** TaskRepository.insertWithinQuota: the owner's row locked while under the quota, then the insert. */
+export const LOCK_OWNER = 'select 1 from "users" where "id" = $1 and "task_count" < $2 for no key update';
+export const INSERT_TASK = `insert into "tasks" ("id", "user_id", "title", "description", "status", "priority", "due_date", "category_id",
+  "completed_at", "created_at", "updated_at", "version", "deleted_at")
+  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning "created_at", "updated_at"`;
+
+/** The columns a versioned write may set, in the order TaskWriter hands them to nativeUpdate. */
+export const WRITABLE_COLUMNS = ['title', 'description', 'status', 'priority', 'due_date', 'category_id', 'deleted_at', 'completed_at'] as const;
+export type WritableColumn = (typeof WRITABLE_COLUMNS)[number];
+
+/** TaskRepository.updateIfVersion: the changed columns, updated_at and the next version, if the version still matches. */
+export function updateIfVersion(columns: WritableColumn[]): string {
+  const set = [...columns, 'updated_at', 'version'].map((column, i) => `"${column}" = $${i + 1}`);
+  const n = set.length;
+  return `update "tasks" set ${set.join(', ')} where "id" = $${n + 1} and "user_id" = $${n + 2} and "version" = $${n + 3} returning "priority_rank", "version"`;
+}
+
+/** ActivityRepository.append for one entry: the owner's stream counter, then the entry with that number. */
+export const BUMP_STREAM = `insert into "activity_streams" ("user_id", "last_seq") values ($1, $2)
+  on conflict ("user_id") do update set "last_seq" = activity_streams.last_seq + excluded.last_seq returning "last_seq"`;
+export const INSERT_ACTIVITY = `insert into "activity" ("entity_type", "entity_id", "action", "changes", "user_id", "seq", "actor_id", "request_id")
+  values ($1, $2, $3, $4, $5, $6, $7, $8) returning "id", "at"`;
