@@ -95,6 +95,19 @@ describe.each([Task, Category, Activity].map((entity) => [entity.name, entity] a
   });
 });
 
+describe('list pages answer each task exactly as a single read does', () => {
+  it('GET /tasks and GET /trash items equal GET /tasks/{id} and the trashed task, field for field', async () => {
+    const task = await createTask(call, owner, { title: 'Same everywhere', description: 'd', dueDate: '2027-03-04T05:06:07.891Z', categoryId, status: 'completed' });
+    const [listed] = (await call(owner, 'GET', '/tasks?limit=1')).json().items;
+    expect(listed).toEqual((await call(owner, 'GET', `/tasks/${task.id}`)).json());
+    const restored = await createTask(call, owner, { title: 'Trashed the same' });
+    await call(owner, 'DELETE', `/tasks/${restored.id}`);
+    const [trashed] = (await call(owner, 'GET', '/trash?limit=1')).json().items;
+    expect(trashed).toEqual({ ...restored, version: restored.version + 1, deletedAt: expect.any(String), updatedAt: expect.any(String) });
+    expect((await call(owner, 'POST', `/tasks/${restored.id}/restore`)).json()).toEqual({ ...trashed, version: trashed.version + 1, deletedAt: null, updatedAt: expect.any(String) });
+  });
+});
+
 describe('every field of the task bodies is stored and read back', () => {
   const bodyFields = (schemaName: string) =>
     Object.entries((document.components.schemas[schemaName] as { properties: Record<string, { example?: unknown }> }).properties);

@@ -35,7 +35,13 @@ export interface TaskFilters {
   q?: string;
 }
 
-export type TaskPageRecord = TaskRecord & { cursorValue: string | null };
+/** Timestamps either as dates, or as the ISO 8601 text a page query selects them as. */
+type DatesOrIsoText<T> = { [K in keyof T]: T[K] extends Date ? Date | string : T[K] extends Date | null ? Date | string | null : T[K] };
+
+/** What the response mapping takes: a record, or a row of a page query. */
+export type TaskRow = DatesOrIsoText<TaskRecord>;
+
+export type TaskPageRecord = TaskRow & { cursorValue: string | null };
 
 const CURSOR_VALUE_IS_VALID: Record<SortSpec['castTo'], (value: string) => boolean> = {
   timestamptz: isCursorTimestamp,
@@ -87,7 +93,10 @@ const asRecords = (rows: unknown[]) => rows as TaskRecord[];
 
 /** Page rows carry the sort key as text beside the task, for the next cursor. */
 const withCursorValues = (rows: unknown[]): TaskPageRecord[] =>
-  (rows as Array<TaskRecord & { cursor_value: string | null }>).map(({ cursor_value, ...task }) => ({ ...task, cursorValue: cursor_value }));
+  (rows as Array<TaskRow & { cursor_value: string | null }>).map(({ cursor_value, ...task }) => ({ ...task, cursorValue: cursor_value }));
+
+/** ISO 8601 in UTC with milliseconds, as Date.prototype.toISOString writes it. */
+const isoText = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * Only the tasks module writes `tasks`. Single tasks are read and written one statement each;
@@ -102,6 +111,23 @@ export class TaskRepository extends EntityRepository<Task> {
 
   private select(connection: 'read' | 'write' = 'write'): QueryBuilder<Task, 'task'> {
     return this.getEntityManager().createQueryBuilder(Task, 'task', connection).select('*');
+  }
+
+  /**
+   * Pages select every column of the entity under its property name, timestamps already as ISO
+   * text, and skip the ORM's result mapping: measured at 0.54 against 0.77 ms of CPU for a page
+   * of 50 (docs/PERFORMANCE.md, "Page reads without result mapping"). Built from the metadata,
+   * so a new property is selected without another line.
+   */
+  private selectPageColumns(connection: 'read' | 'write') {
+    const columns = this.getEntityManager()
+      .getMetadata(Task)
+      .props.filter((property) => property.fieldNames?.length === 1)
+      .map((property) => {
+        const column = `task.${property.fieldNames[0]}`;
+        return raw(`${property.runtimeType === 'Date' ? isoText(column) : column} as "${property.name}"`);
+      });
+    return this.getEntityManager().createQueryBuilder(Task, 'task', connection).select(columns);
   }
 
   async findLive(userId: string, taskId: string): Promise<TaskRecord | undefined> {
@@ -200,7 +226,7 @@ export class TaskRepository extends EntityRepository<Task> {
     const column = `task.${this.column(sort.property)}`;
     const direction = sort.descending ? 'desc' : 'asc';
     const cursorText = sort.castTo === 'timestamptz' ? cursorTimestampSql(column) : `${column}::text`;
-    const query = this.select('read')
+    const query = this.selectPageColumns('read')
       .addSelect(raw(`${cursorText} as cursor_value`))
       .where(liveTasksWhere(userId, filters))
       .orderBy([{ [sort.property]: sort.nullable ? `${direction} nulls last` : direction }, { id: direction }])
@@ -218,7 +244,7 @@ export class TaskRepository extends EntityRepository<Task> {
     after: CursorPosition | undefined,
     limit: number,
   ): Promise<TaskPageRecord[]> {
-    return withCursorValues(await this.pageQuery(userId, filters, sort, after, limit).execute('all'));
+    return withCursorValues(await this.pageQuery(userId, filters, sort, after, limit).execute('all', false));
   }
 
   countMatching(userId: string, filters: TaskFilters): Promise<number> {
@@ -231,7 +257,7 @@ export class TaskRepository extends EntityRepository<Task> {
    */
   trashPageQuery(userId: string, after: CursorPosition | undefined, limit: number) {
     const column = `task.${this.column('deletedAt')}`;
-    const query = this.select()
+    const query = this.selectPageColumns('write')
       .addSelect(raw(`${cursorTimestampSql(column)} as cursor_value`))
       .where({ user: userId, deletedAt: { $ne: null } })
       .orderBy([{ deletedAt: 'desc' }, { id: 'desc' }])
@@ -246,7 +272,7 @@ export class TaskRepository extends EntityRepository<Task> {
   }
 
   async findTrashPage(userId: string, after: CursorPosition | undefined, limit: number): Promise<TaskPageRecord[]> {
-    return withCursorValues(await this.trashPageQuery(userId, after, limit).execute('all'));
+    return withCursorValues(await this.trashPageQuery(userId, after, limit).execute('all', false));
   }
 
   private async first(query: QueryBuilder<Task, 'task'>): Promise<TaskRecord | undefined> {

@@ -1,8 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { TaskRecord } from '../task.repository.js';
+import type { TaskRow } from '../task.repository.js';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '../task-enums.js';
 
-const isoOrNull = (instant: Date | null) => (instant === null ? null : instant.toISOString());
+const iso = (instant: Date | string) => (typeof instant === 'string' ? instant : instant.toISOString());
+const isoOrNull = (instant: Date | string | null) => (instant === null ? null : iso(instant));
 
 export class TaskResponse {
   @ApiProperty({ format: 'uuid' })
@@ -42,7 +43,7 @@ export class TaskResponse {
   deletedAt: string | null;
 
   /** Every property of the record but the owner (implied by the caller) and the sort rank. */
-  static from(task: TaskRecord): TaskResponse {
+  static from(task: TaskRow): TaskResponse {
     return {
       id: task.id,
       title: task.title,
@@ -52,8 +53,8 @@ export class TaskResponse {
       dueDate: isoOrNull(task.dueDate),
       completedAt: isoOrNull(task.completedAt),
       categoryId: task.category,
-      createdAt: task.createdAt.toISOString(),
-      updatedAt: task.updatedAt.toISOString(),
+      createdAt: iso(task.createdAt),
+      updatedAt: iso(task.updatedAt),
       version: task.version,
       deletedAt: isoOrNull(task.deletedAt),
     };
