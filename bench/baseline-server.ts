@@ -13,7 +13,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { LAST_USED_REFRESH_SECONDS } from '../src/auth/session.repository.js';
 import { decodeCursor, encodeCursor, isCursorTimestamp, listFingerprint } from '../src/common/keyset-cursor.js';
 import {
-  BUMP_STREAM, CATEGORY_OWNED, FIRST_PAGE, INSERT_ACTIVITY, INSERT_TASK, LIVE_TASK, LOCK_OWNER, NEXT_PAGE,
+  APPEND_ACTIVITY,
+  CATEGORY_OWNED, FIRST_PAGE, INSERT_TASK, LIVE_TASK, LOCK_OWNER, NEXT_PAGE,
   SESSION_LOOKUP, SESSION_TOUCH, TRASHED_TASK, updateIfVersion, WRITABLE_COLUMNS, type WritableColumn,
 } from './baseline-sql.js';
 import { serveUntilDisconnected } from './child.js';
@@ -43,6 +44,12 @@ interface TaskRow {
   due_date: Date | null; completed_at: Date | null; category_id: string | null;
   created_at: Date; updated_at: Date; version: number; deleted_at: Date | null;
 }
+/** A row of the page query: property names, timestamps already ISO text. */
+interface PageRow {
+  id: string; title: string; description: string | null; status: string; priority: string;
+  dueDate: string | null; completedAt: string | null; category: string | null;
+  createdAt: string; updatedAt: string; version: number; deletedAt: string | null; cursor_value: string;
+}
 type TaskResponse = ReturnType<typeof toResponse>;
 type ColumnValues = Partial<Pick<TaskRow, WritableColumn>>;
 interface TaskInput { title?: string; description?: string | null; status?: string; priority?: string; dueDate?: string | null; categoryId?: string | null }
@@ -57,6 +64,11 @@ const toResponse = (t: TaskRow) => ({
   dueDate: iso(t.due_date), completedAt: iso(t.completed_at), categoryId: t.category_id,
   createdAt: t.created_at.toISOString(), updatedAt: t.updated_at.toISOString(), version: t.version,
   deletedAt: iso(t.deleted_at),
+});
+const pageRowToResponse = (t: PageRow): TaskResponse => ({
+  id: t.id, title: t.title, description: t.description, status: t.status, priority: t.priority,
+  dueDate: t.dueDate, completedAt: t.completedAt, categoryId: t.category,
+  createdAt: t.createdAt, updatedAt: t.updatedAt, version: t.version, deletedAt: t.deletedAt,
 });
 const withEtag = (reply: FastifyReply, task: TaskResponse) => {
   void reply.header('ETag', `"${task.id}.${task.version}"`);
@@ -94,8 +106,8 @@ async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Prom
 
 /** One entry in the owner's activity stream (the caller is the owner), inside the write's transaction. */
 async function recordActivity(client: pg.PoolClient, request: FastifyRequest, userId: string, taskId: string, action: string, changes: object) {
-  const [{ last_seq: seq }] = (await client.query<{ last_seq: string }>(BUMP_STREAM, [userId, '1'])).rows;
-  await client.query(INSERT_ACTIVITY, ['task', taskId, action, JSON.stringify(changes), userId, seq, userId, String(request.id)]);
+  const entries = [{ entityType: 'task', entityId: taskId, action, changes }];
+  await client.query(APPEND_ACTIVITY, [userId, entries.length, String(request.id), JSON.stringify(entries)]);
 }
 
 async function authenticate(request: FastifyRequest): Promise<string> {
@@ -196,12 +208,12 @@ app.get('/api/v1/tasks', async (request) => {
   }
   if (after && (after.value === null || !isCursorTimestamp(after.value))) throw new HttpError(400, 'cursor');
   const rows = after
-    ? await query<TaskRow & { cursor_value: string }>(NEXT_PAGE, [userId, after.value, after.id, limit + 1])
-    : await query<TaskRow & { cursor_value: string }>(FIRST_PAGE, [userId, limit + 1]);
+    ? await query<PageRow>(NEXT_PAGE, [userId, after.value, after.id, limit + 1])
+    : await query<PageRow>(FIRST_PAGE, [userId, limit + 1]);
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return {
-    items: items.map(toResponse),
+    items: items.map(pageRowToResponse),
     nextCursor: rows.length > limit && last ? encodeCursor(LIST_FINGERPRINT, { value: last.cursor_value, id: last.id }) : null,
   };
 });

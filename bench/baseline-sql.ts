@@ -16,8 +16,17 @@ export const SESSION_TOUCH = 'update sessions set last_used_at = now() where id 
 /** CategoriesService.isOwnedBy: MikroORM's count, sent before the transaction. */
 export const CATEGORY_OWNED = 'select count(*) as "count" from "categories" as "c0" where "c0"."id" = $1 and "c0"."user_id" = $2';
 
-/** TaskRepository.pageQuery for the default sort (-createdAt): limit + 1 rows, the cursor text beside each. */
-const PAGE = (keyset: string, limitParam: string) => `select "task".*, to_char(task.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_value
+/**
+ * TaskRepository.pageQuery for the default sort (-createdAt): every column under its property name,
+ * timestamps as ISO text, limit + 1 rows, the cursor text beside each.
+ */
+const ISO = (column: string) => `to_char(task.${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const PAGE = (keyset: string, limitParam: string) => `select task.id as "id", task.title as "title", task.description as "description",
+       task.status as "status", task.priority as "priority", task.priority_rank as "priorityRank",
+       ${ISO('due_date')} as "dueDate", ${ISO('completed_at')} as "completedAt", task.user_id as "user",
+       task.category_id as "category", ${ISO('created_at')} as "createdAt", ${ISO('updated_at')} as "updatedAt",
+       task.version as "version", ${ISO('deleted_at')} as "deletedAt",
+       to_char(task.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_value
   from "tasks" as "task"
  where "task"."user_id" = $1 and "task"."deleted_at" is null${keyset}
  order by "task"."created_at" desc, "task"."id" desc limit ${limitParam}`;
@@ -45,8 +54,12 @@ export function updateIfVersion(columns: WritableColumn[]): string {
   return `update "tasks" set ${set.join(', ')} where "id" = $${n + 1} and "user_id" = $${n + 2} and "version" = $${n + 3} returning "priority_rank", "version"`;
 }
 
-/** ActivityRepository.append for one entry: the owner's stream counter, then the entry with that number. */
-export const BUMP_STREAM = `insert into "activity_streams" ("user_id", "last_seq") values ($1, $2)
-  on conflict ("user_id") do update set "last_seq" = activity_streams.last_seq + excluded.last_seq returning "last_seq"`;
-export const INSERT_ACTIVITY = `insert into "activity" ("entity_type", "entity_id", "action", "changes", "user_id", "seq", "actor_id", "request_id")
-  values ($1, $2, $3, $4, $5, $6, $7, $8) returning "id", "at"`;
+/** ActivityRepository.append: the owner's stream counter bumped and the entries inserted with their numbers, one statement. */
+export const APPEND_ACTIVITY = `with stream as (
+    insert into "activity_streams" ("user_id", "last_seq") values ($1, $2)
+    on conflict ("user_id") do update set "last_seq" = "activity_streams"."last_seq" + excluded."last_seq"
+    returning "last_seq" as last_seq)
+  insert into "activity" ("user_id", "seq", "actor_id", "request_id", "entity_type", "entity_id", "action", "changes")
+  select $1, stream.last_seq - $2 + entry.position, $1, $3, entry."entityType", entry."entityId", entry.action, entry.changes
+    from stream, rows from (jsonb_to_recordset($4::jsonb) as ("entityType" text, "entityId" uuid, action text, changes jsonb))
+      with ordinality as entry("entityType", "entityId", action, changes, position)`;

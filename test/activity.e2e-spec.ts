@@ -88,6 +88,13 @@ describe('GET /tasks/{id}/activity', () => {
     expect(row.request_id).toBe(requestId);
   });
 
+  it('records values with placeholders, quotes and JSON syntax in them exactly', async () => {
+    const title = `What? $1 '; drop table activity; -- "q" \\ {"a":1} ?::jsonb`;
+    const task = await createTask(call, owner, { title });
+    const [entry] = await entriesOf(`/tasks/${task.id}/activity`);
+    expect(entry.changes.title).toEqual({ from: null, to: title });
+  });
+
   it('writes nothing for a PATCH that changes nothing', async () => {
     const task = await createTask(call, owner, { title: 'Same', priority: 'high' });
     const response = await call(owner, 'PATCH', `/tasks/${task.id}`, { payload: { title: 'Same', priority: 'high' } });
