@@ -44,12 +44,20 @@ interface TaskRow {
   due_date: Date | null; completed_at: Date | null; category_id: string | null;
   created_at: Date; updated_at: Date; version: number; deleted_at: Date | null;
 }
-/** A row of the page query: property names, timestamps already ISO text. */
-interface PageRow {
-  id: string; title: string; description: string | null; status: string; priority: string;
+/** A task as the API's reads select it: property names, timestamps already ISO text. */
+interface TaskView {
+  id: string; user: string; title: string; description: string | null; status: string; priority: string;
   dueDate: string | null; completedAt: string | null; category: string | null;
-  createdAt: string; updatedAt: string; version: number; deletedAt: string | null; cursor_value: string;
+  createdAt: string; updatedAt: string; version: number; deletedAt: string | null;
 }
+type PageRow = TaskView & { cursor_value: string };
+const date = (text: string | null) => (text === null ? null : new Date(text));
+/** The view as the write path works on it (dates, column names). */
+const rowOf = (t: TaskView): TaskRow => ({
+  id: t.id, user_id: t.user, title: t.title, description: t.description, status: t.status, priority: t.priority,
+  due_date: date(t.dueDate), completed_at: date(t.completedAt), category_id: t.category,
+  created_at: new Date(t.createdAt), updated_at: new Date(t.updatedAt), version: t.version, deleted_at: date(t.deletedAt),
+});
 type TaskResponse = ReturnType<typeof toResponse>;
 type ColumnValues = Partial<Pick<TaskRow, WritableColumn>>;
 interface TaskInput { title?: string; description?: string | null; status?: string; priority?: string; dueDate?: string | null; categoryId?: string | null }
@@ -65,7 +73,7 @@ const toResponse = (t: TaskRow) => ({
   createdAt: t.created_at.toISOString(), updatedAt: t.updated_at.toISOString(), version: t.version,
   deletedAt: iso(t.deleted_at),
 });
-const pageRowToResponse = (t: PageRow): TaskResponse => ({
+const viewToResponse = (t: TaskView): TaskResponse => ({
   id: t.id, title: t.title, description: t.description, status: t.status, priority: t.priority,
   dueDate: t.dueDate, completedAt: t.completedAt, categoryId: t.category,
   createdAt: t.createdAt, updatedAt: t.updatedAt, version: t.version, deletedAt: t.deletedAt,
@@ -158,8 +166,9 @@ async function writeTask(
   const userId = await authenticate(request);
   const taskId = taskIdOf(request);
   for (let attempt = 1; ; attempt++) {
-    const [current] = await query<TaskRow>(action === 'restore' ? TRASHED_TASK : LIVE_TASK, [taskId, userId]);
-    if (!current) throw new HttpError(404, 'No such task.');
+    const [view] = await query<TaskView>(action === 'restore' ? TRASHED_TASK : LIVE_TASK, [taskId, userId]);
+    if (!view) throw new HttpError(404, 'No such task.');
+    const current = rowOf(view);
     const wanted = await change(current, userId);
     const columns = WRITABLE_COLUMNS.filter((column) => wanted[column] !== undefined && comparable(wanted[column]) !== comparable(current[column]));
     if (columns.length === 0) return toResponse(current);
@@ -213,16 +222,16 @@ app.get('/api/v1/tasks', async (request) => {
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return {
-    items: items.map(pageRowToResponse),
+    items: items.map(viewToResponse),
     nextCursor: rows.length > limit && last ? encodeCursor(LIST_FINGERPRINT, { value: last.cursor_value, id: last.id }) : null,
   };
 });
 
 app.get('/api/v1/tasks/:id', async (request, reply) => {
   const userId = await authenticate(request);
-  const [task] = await query<TaskRow>(LIVE_TASK, [taskIdOf(request), userId]);
+  const [task] = await query<TaskView>(LIVE_TASK, [taskIdOf(request), userId]);
   if (!task) throw new HttpError(404, 'No such task.');
-  return withEtag(reply, toResponse(task));
+  return withEtag(reply, viewToResponse(task));
 });
 
 app.post('/api/v1/tasks', async (request, reply) => {

@@ -21,11 +21,12 @@ export const CATEGORY_OWNED = 'select count(*) as "count" from "categories" as "
  * timestamps as ISO text, limit + 1 rows, the cursor text beside each.
  */
 const ISO = (column: string) => `to_char(task.${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const PAGE = (keyset: string, limitParam: string) => `select task.id as "id", task.title as "title", task.description as "description",
+const COLUMNS = `task.id as "id", task.title as "title", task.description as "description",
        task.status as "status", task.priority as "priority", task.priority_rank as "priorityRank",
        ${ISO('due_date')} as "dueDate", ${ISO('completed_at')} as "completedAt", task.user_id as "user",
        task.category_id as "category", ${ISO('created_at')} as "createdAt", ${ISO('updated_at')} as "updatedAt",
-       task.version as "version", ${ISO('deleted_at')} as "deletedAt",
+       task.version as "version", ${ISO('deleted_at')} as "deletedAt"`;
+const PAGE = (keyset: string, limitParam: string) => `select ${COLUMNS},
        to_char(task.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_value
   from "tasks" as "task"
  where "task"."user_id" = $1 and "task"."deleted_at" is null${keyset}
@@ -33,9 +34,11 @@ const PAGE = (keyset: string, limitParam: string) => `select task.id as "id", ta
 export const FIRST_PAGE = PAGE('', '$2');
 export const NEXT_PAGE = PAGE(' and ((task.created_at, task.id) < ($2::timestamptz, $3::uuid))', '$4');
 
-/** TaskRepository.findLive / findTrashed (id, owner). */
-export const LIVE_TASK = 'select "task".* from "tasks" as "task" where "task"."id" = $1 and "task"."user_id" = $2 and "task"."deleted_at" is null limit 1';
-export const TRASHED_TASK = 'select "task".* from "tasks" as "task" where "task"."id" = $1 and "task"."user_id" = $2 and "task"."deleted_at" is not null limit 1';
+/** TaskRepository.findLive / findTrashed (id, owner): the page's columns, one task. */
+const ONE_TASK = (state: string) => `select ${COLUMNS}
+  from "tasks" as "task" where "task"."id" = $1 and "task"."user_id" = $2 and "task"."deleted_at" ${state} limit 1`;
+export const LIVE_TASK = ONE_TASK('is null');
+export const TRASHED_TASK = ONE_TASK('is not null');
 
 /** TaskRepository.insertWithinQuota: the owner's row locked while under the quota, then the insert. */
 export const LOCK_OWNER = 'select 1 from "users" where "id" = $1 and "task_count" < $2 for no key update';

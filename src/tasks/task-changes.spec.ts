@@ -28,7 +28,9 @@ describe('completedAtAfter', () => {
   });
 
   it('keeps the original time while the task stays completed', () => {
-    expect(completedAtAfter(task({ status: 'completed', completedAt: earlier }), 'completed', now)).toBe(earlier);
+    expect(completedAtAfter(task({ status: 'completed', completedAt: earlier }), 'completed', now)).toEqual(earlier);
+    // Reads answer timestamps as ISO text: the same instant comes back as a date.
+    expect(completedAtAfter({ status: 'completed', completedAt: earlier.toISOString() }, 'completed', now)).toEqual(earlier);
   });
 
   it.each(['pending', 'in_progress'] as const)('clears it when the task becomes %s', (status) => {
@@ -48,6 +50,12 @@ describe('changedValues', () => {
         description: undefined,
       }),
     ).toEqual({ priority: 'high' });
+  });
+
+  it('compares a timestamp read as ISO text with a date by instant', () => {
+    const current = { ...task(), dueDate: '2026-12-24T17:00:00.000Z' };
+    expect(changedValues(current, { dueDate: new Date('2026-12-24T18:00:00+01:00') })).toEqual({});
+    expect(changedValues(current, { dueDate: new Date('2026-12-24T18:00:00Z') })).toEqual({ dueDate: new Date('2026-12-24T18:00:00Z') });
   });
 
   it('treats null as a value: clearing a set field is a change, clearing an empty one is not', () => {

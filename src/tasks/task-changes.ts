@@ -1,5 +1,5 @@
 import type { UpdateTaskDto } from './dto/update-task.dto.js';
-import type { TaskRecord, TaskValues } from './task.repository.js';
+import type { TaskRow, TaskValues } from './task.repository.js';
 
 /**
  * The entity values a create or update body sets; fields left out stay undefined (untouched).
@@ -15,13 +15,14 @@ export function taskValuesFrom(input: UpdateTaskDto): TaskValues {
   };
 }
 
-const comparable = (value: unknown) => (value instanceof Date ? value.getTime() : value);
+/** Timestamps compare as the ISO text reads answer them in; the rest as they are. */
+const comparable = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
 
 /**
  * Only what differs from the current task: a PATCH that changes nothing writes nothing, and the
  * version (so the ETag) stays.
  */
-export function changedValues(current: TaskRecord, values: TaskValues): TaskValues {
+export function changedValues(current: TaskRow, values: TaskValues): TaskValues {
   return Object.fromEntries(
     Object.entries(values).filter(
       ([name, value]) => value !== undefined && comparable(value) !== comparable(current[name as keyof TaskValues]),
@@ -34,14 +35,14 @@ export function changedValues(current: TaskRecord, values: TaskValues): TaskValu
  * while it stays completed, cleared when it leaves that state. `current` is undefined for a new task.
  */
 export function completedAtAfter(
-  current: Pick<TaskRecord, 'status' | 'completedAt'> | undefined,
-  newStatus: TaskRecord['status'],
+  current: Pick<TaskRow, 'status' | 'completedAt'> | undefined,
+  newStatus: TaskRow['status'],
   now: Date,
 ): Date | null {
   if (newStatus !== 'completed') {
     return null;
   }
-  return current?.status === 'completed' ? current.completedAt : now;
+  return current?.status === 'completed' && current.completedAt !== null ? new Date(current.completedAt) : now;
 }
 
 /** Fields every write moves on its own; the activity log records what the caller changed. */

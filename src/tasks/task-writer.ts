@@ -7,13 +7,13 @@ import { UnitOfWork } from '../database/unit-of-work.js';
 import { TaskResponse } from './dto/task-response.dto.js';
 import { changedValues, completedAtAfter, fieldChanges } from './task-changes.js';
 import { ifMatchSatisfied, taskEtag } from './task-etag.js';
-import type { TaskRecord, TaskValues } from './task.repository.js';
+import type { TaskRow, TaskValues } from './task.repository.js';
 import { TaskRepository } from './task.repository.js';
 
 /** What a versioned write may set: the client's values, and the trash mark. */
-export type TaskChange = TaskValues & Partial<Pick<TaskRecord, 'deletedAt'>>;
+export type TaskChange = TaskValues & { deletedAt?: Date | null };
 
-export type TaskLookup = (userId: string, taskId: string) => Promise<TaskRecord | undefined>;
+export type TaskLookup = (userId: string, taskId: string) => Promise<TaskRow | undefined>;
 
 /** Without If-Match a write that loses a race to another is re-applied on the fresh row. */
 const MAX_WRITE_ATTEMPTS = 3;
@@ -50,7 +50,7 @@ export class TaskWriter {
     ifMatch: string | undefined,
     action: ActivityAction,
     find: TaskLookup,
-    change: (current: TaskRecord) => Promise<TaskChange>,
+    change: (current: TaskRow) => Promise<TaskChange>,
   ): Promise<TaskResponse> {
     for (let attempt = 1; ; attempt++) {
       const current = await find(actor.userId, taskId);
@@ -61,7 +61,7 @@ export class TaskWriter {
         throw preconditionFailed();
       }
       const { deletedAt, ...values } = await change(current);
-      const changes: Partial<TaskRecord> = changedValues(current, values);
+      const changes: TaskValues & Pick<TaskChange, 'deletedAt'> & { completedAt?: Date | null } = changedValues(current, values);
       if (deletedAt !== undefined && deletedAt !== current.deletedAt) {
         changes.deletedAt = deletedAt;
       }
@@ -72,7 +72,7 @@ export class TaskWriter {
       if (changes.status !== undefined) {
         changes.completedAt = completedAtAfter(current, changes.status, now);
       }
-      const updated: TaskRecord = { ...current, ...changes, updatedAt: now, version: current.version + 1 };
+      const updated: TaskRow = { ...current, ...changes, updatedAt: now, version: current.version + 1 };
       const response = TaskResponse.from(updated);
       const written = await this.unitOfWork.run(async () => {
         if (!(await this.tasks.updateIfVersion(actor.userId, taskId, current.version, { ...changes, updatedAt: now }))) {

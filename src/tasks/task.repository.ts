@@ -85,6 +85,11 @@ export function liveTasksWhere(userId: string, filters: TaskFilters, now = new D
   return { $and: conditions };
 }
 
+/** Single-task reads, as the QueryBuilder wrote them, kept for the life of the process. */
+const SINGLE_TASK_READS: { live?: { sql: string; params: readonly unknown[] }; trashed?: { sql: string; params: readonly unknown[] } } = {};
+const STAND_IN_TASK = '00000000-0000-4000-8000-00000000000a';
+const STAND_IN_OWNER = '00000000-0000-4000-8000-00000000000b';
+
 /**
  * Mapped rows (`execute('all')`) have the entity's property names and types; MikroORM types a
  * relation there as a nested DTO, though an unpopulated one comes back as its id.
@@ -114,12 +119,12 @@ export class TaskRepository extends EntityRepository<Task> {
   }
 
   /**
-   * Pages select every column of the entity under its property name, timestamps already as ISO
-   * text, and skip the ORM's result mapping: measured at 0.54 against 0.77 ms of CPU for a page
-   * of 50 (docs/PERFORMANCE.md, "Page reads without result mapping"). Built from the metadata,
-   * so a new property is selected without another line.
+   * Reads that answer the API (pages and single tasks) select every column of the entity under
+   * its property name, timestamps already as ISO text, and skip the ORM's result mapping:
+   * measured at 0.54 against 0.77 ms of CPU for a page of 50 (docs/PERFORMANCE.md, "Reads without
+   * result mapping"). Built from the metadata, so a new property is selected without another line.
    */
-  private selectPageColumns(connection: 'read' | 'write') {
+  private selectResponseColumns(connection: 'read' | 'write') {
     const columns = this.getEntityManager()
       .getMetadata(Task)
       .props.filter((property) => property.fieldNames?.length === 1)
@@ -130,12 +135,12 @@ export class TaskRepository extends EntityRepository<Task> {
     return this.getEntityManager().createQueryBuilder(Task, 'task', connection).select(columns);
   }
 
-  async findLive(userId: string, taskId: string): Promise<TaskRecord | undefined> {
-    return this.first(this.select().where({ id: taskId, user: userId, deletedAt: null }));
+  findLive(userId: string, taskId: string): Promise<TaskRow | undefined> {
+    return this.findOneInState('live', userId, taskId);
   }
 
-  async findTrashed(userId: string, taskId: string): Promise<TaskRecord | undefined> {
-    return this.first(this.select().where({ id: taskId, user: userId, deletedAt: { $ne: null } }));
+  findTrashed(userId: string, taskId: string): Promise<TaskRow | undefined> {
+    return this.findOneInState('trashed', userId, taskId);
   }
 
   /**
@@ -226,7 +231,7 @@ export class TaskRepository extends EntityRepository<Task> {
     const column = `task.${this.column(sort.property)}`;
     const direction = sort.descending ? 'desc' : 'asc';
     const cursorText = sort.castTo === 'timestamptz' ? cursorTimestampSql(column) : `${column}::text`;
-    const query = this.selectPageColumns('read')
+    const query = this.selectResponseColumns('read')
       .addSelect(raw(`${cursorText} as cursor_value`))
       .where(liveTasksWhere(userId, filters))
       .orderBy([{ [sort.property]: sort.nullable ? `${direction} nulls last` : direction }, { id: direction }])
@@ -257,7 +262,7 @@ export class TaskRepository extends EntityRepository<Task> {
    */
   trashPageQuery(userId: string, after: CursorPosition | undefined, limit: number) {
     const column = `task.${this.column('deletedAt')}`;
-    const query = this.selectPageColumns('write')
+    const query = this.selectResponseColumns('write')
       .addSelect(raw(`${cursorTimestampSql(column)} as cursor_value`))
       .where({ user: userId, deletedAt: { $ne: null } })
       .orderBy([{ deletedAt: 'desc' }, { id: 'desc' }])
@@ -275,9 +280,24 @@ export class TaskRepository extends EntityRepository<Task> {
     return withCursorValues(await this.trashPageQuery(userId, after, limit).execute('all', false));
   }
 
-  private async first(query: QueryBuilder<Task, 'task'>): Promise<TaskRecord | undefined> {
-    const [found] = asRecords([await query.execute('get')].filter(Boolean));
-    return found;
+  /**
+   * One task of the owner, live or trashed. The QueryBuilder writes the statement once per process
+   * (with stand-in values, replaced by the real ones at each call): building it costs about 0.4 ms
+   * of CPU, more than the query itself, on the path of every read and write of a single task
+   * (docs/PERFORMANCE.md, "Single-task reads built once").
+   */
+  private async findOneInState(state: keyof typeof SINGLE_TASK_READS, userId: string, taskId: string): Promise<TaskRow | undefined> {
+    const statement = (SINGLE_TASK_READS[state] ??= this.singleTaskRead(state));
+    const params = statement.params.map((param) => (param === STAND_IN_TASK ? taskId : param === STAND_IN_OWNER ? userId : param));
+    const [row] = await this.getEntityManager().execute<TaskRow[]>(statement.sql, params);
+    return row;
+  }
+
+  private singleTaskRead(state: keyof typeof SINGLE_TASK_READS): { sql: string; params: readonly unknown[] } {
+    const query = this.selectResponseColumns('write')
+      .where({ id: STAND_IN_TASK, user: STAND_IN_OWNER, deletedAt: state === 'live' ? null : { $ne: null } })
+      .limit(1);
+    return { sql: query.getQuery(), params: query.getParams() };
   }
 
   /** Rows strictly after the cursor in (key, id) order, nulls last for the nullable due date. */

@@ -9,7 +9,7 @@ import { ExclusiveJobs } from '../database/exclusive-job.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { TaskResponse } from './dto/task-response.dto.js';
 import { ifMatchSatisfied, taskEtag } from './task-etag.js';
-import type { TaskRecord } from './task.repository.js';
+import type { TaskRecord, TaskRow } from './task.repository.js';
 import { busyTask, preconditionFailed, TaskWriter } from './task-writer.js';
 import { TaskRepository } from './task.repository.js';
 import type { TaskPage } from './tasks.service.js';
@@ -107,6 +107,6 @@ export class TrashService {
     return purged;
   }
 
-  private readonly findTrashed = (userId: string, taskId: string): Promise<TaskRecord | undefined> =>
+  private readonly findTrashed = (userId: string, taskId: string): Promise<TaskRow | undefined> =>
     this.tasks.findTrashed(userId, taskId);
 }
