@@ -1,5 +1,5 @@
 import { changedValues, completedAtAfter, fieldChanges, taskValuesFrom } from './task-changes.js';
-import type { TaskRecord } from './task.repository.js';
+import type { TaskRecord } from './task.entity.js';
 
 const now = new Date('2026-12-02T10:00:00.000Z');
 const earlier = new Date('2026-11-30T08:00:00.000Z');

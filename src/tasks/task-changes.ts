@@ -1,5 +1,5 @@
 import type { UpdateTaskDto } from './dto/update-task.dto.js';
-import type { TaskRow, TaskValues } from './task.repository.js';
+import type { TaskRow, TaskValues } from './task.entity.js';
 
 /**
  * The entity values a create or update body sets; fields left out stay undefined (untouched).

@@ -7,7 +7,7 @@ import { UnitOfWork } from '../database/unit-of-work.js';
 import { TaskResponse } from './dto/task-response.dto.js';
 import { changedValues, completedAtAfter, fieldChanges } from './task-changes.js';
 import { ifMatchSatisfied, taskEtag } from './task-etag.js';
-import type { TaskRow, TaskValues } from './task.repository.js';
+import type { TaskRow, TaskValues } from './task.entity.js';
 import { TaskRepository } from './task.repository.js';
 
 /** What a versioned write may set: the client's values, and the trash mark. */

@@ -136,3 +136,26 @@ export class Task {
     this.title = title;
   }
 }
+
+/**
+ * A task as the repository's queries answer it: every column of the entity under its property
+ * name (QueryBuilder `execute('all')` maps them from the metadata), relations as their ids.
+ * Adding a property to the entity adds it here: creation (TasksService.create) fails to compile
+ * until it sets it, and test/entity-contract.e2e-spec.ts fails until the response carries it.
+ */
+export type TaskRecord = Omit<Task, 'user' | 'category' | typeof EntityRepositoryType | typeof OptionalProps> & {
+  user: string;
+  category: string | null;
+};
+
+/** Set by the server alone, never from a request body. */
+type ServerOwned = 'id' | 'user' | 'completedAt' | 'createdAt' | 'updatedAt' | 'version' | 'deletedAt' | 'priorityRank';
+
+/** The properties a client may set on create and change on patch, as the entity names them. */
+export type TaskValues = Partial<Omit<TaskRecord, ServerOwned>>;
+
+/** Timestamps either as dates, or as the ISO 8601 text a page query selects them as. */
+type DatesOrIsoText<T> = { [K in keyof T]: T[K] extends Date ? Date | string : T[K] extends Date | null ? Date | string | null : T[K] };
+
+/** What the response mapping takes: a record, or a row of a page query. */
+export type TaskRow = DatesOrIsoText<TaskRecord>;

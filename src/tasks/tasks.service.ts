@@ -15,7 +15,7 @@ import { DEFAULT_PAGE_SIZE, type ListTasksQuery } from './dto/list-tasks.query.j
 import { TaskResponse, type TaskStatsResponse } from './dto/task-response.dto.js';
 import type { UpdateTaskDto } from './dto/update-task.dto.js';
 import { completedAtAfter, fieldChanges, taskValuesFrom } from './task-changes.js';
-import type { TaskRecord, TaskValues } from './task.repository.js';
+import type { TaskRecord, TaskValues } from './task.entity.js';
 import { sortSpec } from './task-sort.js';
 import { countTaskStats } from './task-stats.query.js';
 import { TaskWriter } from './task-writer.js';

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { TaskRow } from '../task.repository.js';
+import type { TaskRow } from '../task.entity.js';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '../task-enums.js';
 
 const iso = (instant: Date | string) => (typeof instant === 'string' ? instant : instant.toISOString());
