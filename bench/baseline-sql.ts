@@ -54,7 +54,7 @@ export type WritableColumn = (typeof WRITABLE_COLUMNS)[number];
 export function updateIfVersion(columns: WritableColumn[]): string {
   const set = [...columns, 'updated_at', 'version'].map((column, i) => `"${column}" = $${i + 1}`);
   const n = set.length;
-  return `update "tasks" set ${set.join(', ')} where "id" = $${n + 1} and "user_id" = $${n + 2} and "version" = $${n + 3} returning "priority_rank", "version"`;
+  return `update "tasks" set ${set.join(', ')} where "id" = $${n + 1} and "user_id" = $${n + 2} and "version" = $${n + 3}`;
 }
 
 /** ActivityRepository.append: the owner's stream counter bumped and the entries inserted with their numbers, one statement. */
