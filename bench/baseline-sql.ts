@@ -17,7 +17,7 @@ export const SESSION_TOUCH = 'update sessions set last_used_at = now() where id 
 export const CATEGORY_OWNED = 'select count(*) as "count" from "categories" as "c0" where "c0"."id" = $1 and "c0"."user_id" = $2';
 
 /**
- * TaskRepository.pageQuery for the default sort (-createdAt): every column under its property name,
+ * TaskRepository.pageStatement for the default sort (-createdAt): every column under its property name,
  * timestamps as ISO text, limit + 1 rows, the cursor text beside each.
  */
 const ISO = (column: string) => `to_char(task.${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

@@ -86,6 +86,14 @@ export function judge(
       met: verdict(memory.ratio, memory.goal),
       marginPercent: percent(memory.ratio, memory.goal),
     });
+    const baselineMiB = memory.baselineCheckpoints.map((checkpoint) => (checkpoint.rssBytes / 2 ** 20).toFixed(0)).join(' and ');
+    verdicts.push({
+      id: 'memory:absolute',
+      goal: `API RSS after ${second.requests.toLocaleString('en-US')} requests ${bound(memory.finalGoal, ' MiB')} (the baseline: ${baselineMiB} MiB after the same requests)`,
+      measured: `${memory.finalMiB.toFixed(1)} MiB`,
+      met: verdict(memory.finalMiB, memory.finalGoal),
+      marginPercent: percent(memory.finalMiB, memory.finalGoal),
+    });
   }
   for (const s of typeof statements === 'string' ? [] : statements) {
     if (s.goal) {

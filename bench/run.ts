@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Measurement } from './load.js';
 import { migrate, openDatabase, serverVersion, withClient, type BenchDatabase } from './database.js';
 import { parseOptions, USAGE } from './options.js';
-import { spawnScript, startServer } from './processes.js';
+import { spawnScript, startProductionApi, startServer } from './processes.js';
 import { describeMachine, judge, render, saveReport, type Report, type StatementComparison } from './report.js';
 import { CREATED_TITLE_PREFIX, requestStreams, type Route } from './requests.js';
 import { runComparisons, runMemory, type Context } from './scenarios.js';
@@ -92,16 +92,21 @@ async function main(): Promise<void> {
     listPlans.forEach((p) => log(`list query, heavy user, ${p.page}: ${p.executionMs.toFixed(1)} ms: ${p.plan}`));
 
     const startApi = async () => {
-      const server = await startServer('API', 'bench/api-server.ts', {
+      const server = await startProductionApi({
         ...serverEnvironment(database.url),
+        SHUTDOWN_DRAIN_MS: '0',
         // e.g. BENCH_API_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=bench/results' profiles the API
         NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS ?? process.env.NODE_OPTIONS,
       });
       stack.push(() => server.stop());
       return server;
     };
-    const [api, baseline] = [await startApi(), await startServer('baseline', 'bench/baseline-server.ts', serverEnvironment(database.url))];
-    stack.push(() => baseline.stop());
+    const startBaseline = async () => {
+      const server = await startServer('baseline', 'bench/baseline-server.ts', serverEnvironment(database.url));
+      stack.push(() => server.stop());
+      return server;
+    };
+    const [api, baseline] = [await startApi(), await startBaseline()];
     const bcrypt = await startBcryptLoop(fixture.bcryptCost);
     stack.push(() => bcrypt.stop());
     log(`API pid ${api.pid} at ${api.url}, baseline pid ${baseline.pid} at ${baseline.url}`);
@@ -155,6 +160,7 @@ async function main(): Promise<void> {
       profile, api, baseline, streams, log, removeCreatedTasks, restoreTrashedTasks,
       bcryptLoop: bcrypt.run,
       startApi,
+      startBaseline,
     };
     const comparisons = await runComparisons(context);
     await Promise.all([api.stop(), baseline.stop()]); // the memory check gets the machine to itself

@@ -21,6 +21,7 @@ export interface Context {
   /** Takes every task out of the trash (a run can stop between a DELETE and its restore). */
   restoreTrashedTasks: () => Promise<void>;
   startApi: () => Promise<ServerProcess>;
+  startBaseline: () => Promise<ServerProcess>;
   log: (line: string) => void;
 }
 
@@ -45,8 +46,13 @@ export interface ComparisonResult extends Omit<Comparison, 'a' | 'b' | 'after'> 
 
 export interface MemoryResult {
   checkpoints: Array<{ requests: number; rssBytes: number }>;
+  /** The baseline's RSS under the same requests, for comparison (no goal). */
+  baselineCheckpoints: Array<{ requests: number; rssBytes: number }>;
   ratio: number;
   goal: Goal;
+  /** The API's RSS after all the requests, in MiB. */
+  finalMiB: number;
+  finalGoal: Goal;
 }
 
 const MIN_LOGIN_SECONDS = 2;
@@ -154,8 +160,9 @@ export async function runComparisons(ctx: Context): Promise<ComparisonResult[]> 
 }
 
 /**
- * A fresh API process serves GET list and GET one, alternately; its VmRSS is read after the first checkpoint
- * (10,000 requests) and after the second (100,000 in all), each after a second of idling.
+ * A fresh API process serves GET list and GET one, alternately; its VmRSS is read after the first
+ * checkpoint (10,000 requests) and after the second (100,000 in all), each after a second of
+ * idling. A fresh baseline process then serves the same requests, for the side-by-side figures.
  */
 export async function runMemory(ctx: Context): Promise<MemoryResult | null> {
   const { profile, log } = ctx;
@@ -163,20 +170,32 @@ export async function runMemory(ctx: Context): Promise<MemoryResult | null> {
     return null;
   }
   const [first, total] = profile.memoryCheckpoints;
-  log(`memory: RSS of a fresh API process after ${first.toLocaleString('en-US')} and ${total.toLocaleString('en-US')} requests`);
+  log(`memory: RSS of a fresh process after ${first.toLocaleString('en-US')} and ${total.toLocaleString('en-US')} requests`);
   const readMix: RequestStream = (i) => (i % 2 ? ctx.streams.list(i) : ctx.streams.get(i));
-  const api = await ctx.startApi();
-  try {
-    const checkpoints: MemoryResult['checkpoints'] = [];
-    for (const [amount, requests] of [[first, first], [total - first, total]]) {
-      await load(api.url, readMix, { connections: profile.connections, amount });
-      await sleep(1_000);
-      const rssBytes = api.rss();
-      checkpoints.push({ requests, rssBytes });
-      log(`  after ${requests.toLocaleString('en-US')} requests: RSS ${(rssBytes / 2 ** 20).toFixed(1)} MiB`);
+  const measure = async (start: () => Promise<ServerProcess>) => {
+    const server = await start();
+    try {
+      const checkpoints: MemoryResult['checkpoints'] = [];
+      for (const [amount, requests] of [[first, first], [total - first, total]]) {
+        await load(server.url, readMix, { connections: profile.connections, amount });
+        await sleep(1_000);
+        const rssBytes = server.rss();
+        checkpoints.push({ requests, rssBytes });
+        log(`  ${server.name} after ${requests.toLocaleString('en-US')} requests: RSS ${(rssBytes / 2 ** 20).toFixed(1)} MiB`);
+      }
+      return checkpoints;
+    } finally {
+      await server.stop();
     }
-    return { checkpoints, ratio: checkpoints[1].rssBytes / checkpoints[0].rssBytes, goal: atMost(1.1) };
-  } finally {
-    await api.stop();
-  }
+  };
+  const checkpoints = await measure(ctx.startApi);
+  const baselineCheckpoints = await measure(ctx.startBaseline);
+  return {
+    checkpoints,
+    baselineCheckpoints,
+    ratio: checkpoints[1].rssBytes / checkpoints[0].rssBytes,
+    goal: atMost(1.1),
+    finalMiB: checkpoints[1].rssBytes / 2 ** 20,
+    finalGoal: atMost(300),
+  };
 }

@@ -96,7 +96,7 @@ const describe = (node: PlanNode): string[] => [
 
 /**
  * EXPLAIN ANALYZE of the heavy user's first and deep page as the API sends them: the query is
- * TaskRepository.pageQuery's own (getFormattedQuery, values inlined as MikroORM sends them).
+ * TaskRepository.pageStatement's own (values inlined by the platform's formatQuery, as MikroORM sends them).
  * The baseline's hand-written copy (bench/baseline-sql.ts) is explained too and must get the same
  * plan, or the comparison would not be like for like.
  */
@@ -105,8 +105,10 @@ export async function explainPages(url: string, fixture: Fixture): Promise<PageP
   const positions = [['first page', undefined], [`${fixture.deepRows} rows deep`, after]] as const;
   const apiQueries = await withOrm(url, async (orm) =>
     positions.map(([, position]) =>
-      orm.em.fork().getRepository(Task).pageQuery(fixture.heavy.id, {}, sortSpec(LIST_SORT), position, PAGE_SIZE).getFormattedQuery(),
-    ),
+    {
+      const { sql, params } = orm.em.fork().getRepository(Task).pageStatement(fixture.heavy.id, {}, sortSpec(LIST_SORT), position, PAGE_SIZE);
+      return orm.em.getPlatform().formatQuery(sql, params);
+    }),
   );
   return withClient(url, async (client) => {
     const explain = async (sql: string, params: unknown[]) => {
@@ -121,7 +123,7 @@ export async function explainPages(url: string, fixture: Fixture): Promise<PageP
         ? await explain(NEXT_PAGE, [fixture.heavy.id, position.value, position.id, PAGE_SIZE + 1])
         : await explain(FIRST_PAGE, [fixture.heavy.id, PAGE_SIZE + 1]);
       if (baseline.plan !== measured.plan) {
-        throw new Error(`list query, ${page}: the API's plan is ${measured.plan}, the baseline's ${baseline.plan}: bench/baseline-sql.ts no longer copies TaskRepository.pageQuery`);
+        throw new Error(`list query, ${page}: the API's plan is ${measured.plan}, the baseline's ${baseline.plan}: bench/baseline-sql.ts no longer copies TaskRepository.pageStatement`);
       }
       plans.push({ page, ...measured });
     }

@@ -22,9 +22,14 @@ spawn_api() { # instance number, 1-based
       DATABASE_URL="$PRIMARY_URL" DATABASE_REPLICA_URLS="$REPLICA_READER_URL" \
       ${REDIS_URL_FOR_APIS:+REDIS_URL="$REDIS_URL_FOR_APIS"} \
       TRUST_PROXY=127.0.0.1 RATE_LIMIT_PER_MINUTE="$RATE_LIMIT" REGISTER_LIMIT_PER_HOUR="$REGISTER_LIMIT" MAX_TASKS_PER_USER="$MAX_TASKS" \
-      setsid "$NODE_BIN" dist/src/main.js >> "$LOG_DIR/api-$n.log" 2>&1 < /dev/null &
+      setsid "$NODE_BIN" $(production_node_flags) dist/src/main.js >> "$LOG_DIR/api-$n.log" 2>&1 < /dev/null &
     echo $! > "$pid_file"
   )
+}
+
+# The V8 flags of `npm run start:prod` (heap limits, docs/PERFORMANCE.md "Memory"), from package.json.
+production_node_flags() {
+  "$NODE_BIN" -p "require('$REPO_DIR/package.json').scripts['start:prod'].split(/\\s+/).filter((w) => w.startsWith('--')).join(' ')"
 }
 
 await_api() { # instance number

@@ -1,4 +1,5 @@
 import { EntityRepository, raw, type QBFilterQuery, type QueryBuilder } from '@mikro-orm/postgresql';
+import { BoundValues, type Statement, StatementTemplates } from '../database/statement-templates.js';
 import { validationProblem } from '../common/errors/api-problem.exception.js';
 import { cursorTimestampSql, isCursorTimestamp, type CursorPosition } from '../common/keyset-cursor.js';
 import { User } from '../users/user.entity.js';
@@ -26,45 +27,48 @@ const CURSOR_VALUE_IS_VALID: Record<SortSpec['castTo'], (value: string) => boole
   text: (value) => value.length > 0 && [...value].length <= 200,
 };
 
+type Bind = <T>(value: T) => T;
+
 const notIssuedHere = () => validationProblem([{ field: 'cursor', message: 'cursor is not a cursor this API issued' }]);
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
 
-/** Tasks outside the trash, of one owner, matching the list filters. */
-export function liveTasksWhere(userId: string, filters: TaskFilters, now = new Date()): QBFilterQuery<Task> {
-  const conditions: QBFilterQuery<Task>[] = [{ user: userId, deletedAt: null }];
+/**
+ * Tasks outside the trash, of one owner, matching the list filters. Every value passes through
+ * `bind`, so the description also serves as the shape of a statement template.
+ */
+export function liveTasksWhere(userId: string, filters: TaskFilters, now = new Date(), bind: Bind = (value) => value): QBFilterQuery<Task> {
+  const conditions: QBFilterQuery<Task>[] = [{ user: bind(userId), deletedAt: null }];
   if (filters.status?.length) {
-    conditions.push({ status: { $in: filters.status } });
+    conditions.push({ status: { $in: filters.status.map(bind) } });
   }
   if (filters.priority?.length) {
-    conditions.push({ priority: { $in: filters.priority } });
+    conditions.push({ priority: { $in: filters.priority.map(bind) } });
   }
   if (filters.categoryId !== undefined) {
-    conditions.push({ category: filters.categoryId });
+    conditions.push({ category: filters.categoryId === null ? null : bind(filters.categoryId) });
   }
   if (filters.dueBefore) {
-    conditions.push({ dueDate: { $lt: filters.dueBefore } });
+    conditions.push({ dueDate: { $lt: bind(filters.dueBefore) } });
   }
   if (filters.dueAfter) {
-    conditions.push({ dueDate: { $gt: filters.dueAfter } });
+    conditions.push({ dueDate: { $gt: bind(filters.dueAfter) } });
   }
   if (filters.overdue === true) {
-    conditions.push({ dueDate: { $lt: now }, status: { $ne: 'completed' } });
+    conditions.push({ dueDate: { $lt: bind(now) }, status: { $ne: 'completed' } });
   } else if (filters.overdue === false) {
-    conditions.push({ $or: [{ dueDate: null }, { dueDate: { $gte: now } }, { status: 'completed' }] });
+    conditions.push({ $or: [{ dueDate: null }, { dueDate: { $gte: bind(now) } }, { status: 'completed' }] });
   }
   if (filters.q) {
     // A filter over the owner's live tasks, which the task quota bounds (docs/DATABASE.md).
     const pattern = `%${escapeLike(filters.q)}%`;
-    conditions.push({ $or: [{ title: { $ilike: pattern } }, { description: { $ilike: pattern } }] });
+    conditions.push({ $or: [{ title: { $ilike: bind(pattern) } }, { description: { $ilike: bind(pattern) } }] });
   }
   return { $and: conditions };
 }
 
-/** Single-task reads, as the QueryBuilder wrote them, kept for the life of the process. */
-const SINGLE_TASK_READS: { live?: { sql: string; params: readonly unknown[] }; trashed?: { sql: string; params: readonly unknown[] } } = {};
-const STAND_IN_TASK = '00000000-0000-4000-8000-00000000000a';
-const STAND_IN_OWNER = '00000000-0000-4000-8000-00000000000b';
+/** Page and single-task statements, one per shape (filters present, sort, cursor kind, limit). */
+const STATEMENTS = new StatementTemplates(1_000);
 
 /**
  * Mapped rows (`execute('all')`) have the entity's property names and types; MikroORM types a
@@ -207,21 +211,27 @@ export class TaskRepository extends EntityRepository<Task> {
   /**
    * One keyset page of live tasks: `limit + 1` rows, so the caller knows whether another page
    * follows. The owner comes first in every condition, so each sort walks its (user_id, key, id)
-   * partial index. Public so the query-plan test EXPLAINs exactly the query the API runs.
+   * partial index. Public so the query-plan test EXPLAINs exactly the statement the API runs.
    */
-  pageQuery(userId: string, filters: TaskFilters, sort: SortSpec, after: CursorPosition | undefined, limit: number) {
-    const column = `task.${this.column(sort.property)}`;
-    const direction = sort.descending ? 'desc' : 'asc';
-    const cursorText = sort.castTo === 'timestamptz' ? cursorTimestampSql(column) : `${column}::text`;
-    const query = this.selectResponseColumns('read')
-      .addSelect(raw(`${cursorText} as cursor_value`))
-      .where(liveTasksWhere(userId, filters))
-      .orderBy([{ [sort.property]: sort.nullable ? `${direction} nulls last` : direction }, { id: direction }])
-      .limit(limit + 1);
+  pageStatement(userId: string, filters: TaskFilters, sort: SortSpec, after: CursorPosition | undefined, limit: number): Statement {
     if (after) {
-      query.andWhere(this.keysetCondition(column, sort, after));
+      checkCursorValue(sort, after);
     }
-    return query;
+    const bound = new BoundValues();
+    const where = liveTasksWhere(userId, filters, new Date(), bound.bind);
+    const keyset = after && { value: after.value === null ? null : bound.bind(after.value), id: bound.bind(after.id) };
+    const shape = JSON.stringify(['page', where, sort, keyset, limit]);
+    return STATEMENTS.statement(shape, bound, () => {
+      const column = `task.${this.column(sort.property)}`;
+      const direction = sort.descending ? 'desc' : 'asc';
+      const cursorText = sort.castTo === 'timestamptz' ? cursorTimestampSql(column) : `${column}::text`;
+      const query = this.selectResponseColumns('read')
+        .addSelect(raw(`${cursorText} as cursor_value`))
+        .where(where)
+        .orderBy([{ [sort.property]: sort.nullable ? `${direction} nulls last` : direction }, { id: direction }])
+        .limit(limit + 1);
+      return keyset ? query.andWhere(...keysetCondition(column, sort, keyset)) : query;
+    });
   }
 
   async findPage(
@@ -231,7 +241,8 @@ export class TaskRepository extends EntityRepository<Task> {
     after: CursorPosition | undefined,
     limit: number,
   ): Promise<TaskPageRecord[]> {
-    return withCursorValues(await this.pageQuery(userId, filters, sort, after, limit).execute('all', false));
+    const { sql, params } = this.pageStatement(userId, filters, sort, after, limit);
+    return withCursorValues(await this.getEntityManager().getConnection('read').execute(sql, params));
   }
 
   countMatching(userId: string, filters: TaskFilters): Promise<number> {
@@ -240,61 +251,60 @@ export class TaskRepository extends EntityRepository<Task> {
 
   /**
    * The trash, most recently trashed first, keyset-paged on (deleted_at, id) along its partial
-   * index. Public so the query-plan test EXPLAINs exactly the query the API runs.
+   * index. Public so the query-plan test EXPLAINs exactly the statement the API runs.
    */
-  trashPageQuery(userId: string, after: CursorPosition | undefined, limit: number) {
-    const column = `task.${this.column('deletedAt')}`;
-    const query = this.selectResponseColumns('write')
-      .addSelect(raw(`${cursorTimestampSql(column)} as cursor_value`))
-      .where({ user: userId, deletedAt: { $ne: null } })
-      .orderBy([{ deletedAt: 'desc' }, { id: 'desc' }])
-      .limit(limit + 1);
-    if (after) {
-      if (after.value === null || !isCursorTimestamp(after.value)) {
-        throw notIssuedHere();
-      }
-      query.andWhere(raw(`(${column}, task.id) < (?::timestamptz, ?::uuid)`, [after.value, after.id]));
+  trashPageStatement(userId: string, after: CursorPosition | undefined, limit: number): Statement {
+    if (after && (after.value === null || !isCursorTimestamp(after.value))) {
+      throw notIssuedHere();
     }
-    return query;
+    const bound = new BoundValues();
+    const where = { user: bound.bind(userId), deletedAt: { $ne: null } };
+    const keyset = after && [bound.bind(after.value), bound.bind(after.id)];
+    return STATEMENTS.statement(JSON.stringify(['trash', Boolean(keyset), limit]), bound, () => {
+      const column = `task.${this.column('deletedAt')}`;
+      const query = this.selectResponseColumns('write')
+        .addSelect(raw(`${cursorTimestampSql(column)} as cursor_value`))
+        .where(where)
+        .orderBy([{ deletedAt: 'desc' }, { id: 'desc' }])
+        .limit(limit + 1);
+      return keyset ? query.andWhere(`(${column}, task.id) < (?::timestamptz, ?::uuid)`, keyset) : query;
+    });
   }
 
   async findTrashPage(userId: string, after: CursorPosition | undefined, limit: number): Promise<TaskPageRecord[]> {
-    return withCursorValues(await this.trashPageQuery(userId, after, limit).execute('all', false));
+    const { sql, params } = this.trashPageStatement(userId, after, limit);
+    return withCursorValues(await this.getEntityManager().execute(sql, params));
   }
 
-  /**
-   * One task of the owner, live or trashed. The QueryBuilder writes the statement once per process
-   * (with stand-in values, replaced by the real ones at each call): building it costs about 0.4 ms
-   * of CPU, more than the query itself, on the path of every read and write of a single task
-   * (docs/PERFORMANCE.md, "Single-task reads built once").
-   */
-  private async findOneInState(state: keyof typeof SINGLE_TASK_READS, userId: string, taskId: string): Promise<TaskRow | undefined> {
-    const statement = (SINGLE_TASK_READS[state] ??= this.singleTaskRead(state));
-    const params = statement.params.map((param) => (param === STAND_IN_TASK ? taskId : param === STAND_IN_OWNER ? userId : param));
-    const [row] = await this.getEntityManager().execute<TaskRow[]>(statement.sql, params);
+  /** One task of the owner, live or trashed, on the path of every read and write of a single task. */
+  private async findOneInState(state: 'live' | 'trashed', userId: string, taskId: string): Promise<TaskRow | undefined> {
+    const bound = new BoundValues();
+    const where = { id: bound.bind(taskId), user: bound.bind(userId), deletedAt: state === 'live' ? null : { $ne: null } };
+    const { sql, params } = STATEMENTS.statement(JSON.stringify(['one', state]), bound, () =>
+      this.selectResponseColumns('write').where(where).limit(1),
+    );
+    const [row] = await this.getEntityManager().execute<TaskRow[]>(sql, params);
     return row;
   }
+}
 
-  private singleTaskRead(state: keyof typeof SINGLE_TASK_READS): { sql: string; params: readonly unknown[] } {
-    const query = this.selectResponseColumns('write')
-      .where({ id: STAND_IN_TASK, user: STAND_IN_OWNER, deletedAt: state === 'live' ? null : { $ne: null } })
-      .limit(1);
-    return { sql: query.getQuery(), params: query.getParams() };
+/** A cursor's sort key must be text this API could have issued for the sort (no null but on due dates). */
+function checkCursorValue(sort: SortSpec, after: CursorPosition): void {
+  const valid = after.value === null ? sort.nullable : CURSOR_VALUE_IS_VALID[sort.castTo](after.value);
+  if (!valid) {
+    throw notIssuedHere();
   }
+}
 
-  /** Rows strictly after the cursor in (key, id) order, nulls last for the nullable due date. */
-  private keysetCondition(column: string, sort: SortSpec, after: CursorPosition) {
-    const comparison = sort.descending ? '<' : '>';
-    if (after.value === null) {
-      if (!sort.nullable) {
-        throw notIssuedHere();
-      }
-      return raw(`(${column} is null and task.id ${comparison} ?::uuid)`, [after.id]);
-    }
-    if (!CURSOR_VALUE_IS_VALID[sort.castTo](after.value)) {
-      throw notIssuedHere();
-    }
-    const keyset = `(${column}, task.id) ${comparison} (?::${sort.castTo}, ?::uuid)`;
-    return raw(sort.nullable ? `(${keyset} or ${column} is null)` : keyset, [after.value, after.id]);
+/**
+ * Rows strictly after the cursor in (key, id) order, nulls last for the nullable due date: a SQL
+ * condition with its parameters (a string condition keeps them bound, where raw() inlines them).
+ */
+function keysetCondition(column: string, sort: SortSpec, after: CursorPosition): [string, unknown[]] {
+  const comparison = sort.descending ? '<' : '>';
+  if (after.value === null) {
+    return [`(${column} is null and task.id ${comparison} ?::uuid)`, [after.id]];
   }
+  const keyset = `(${column}, task.id) ${comparison} (?::${sort.castTo}, ?::uuid)`;
+  return [sort.nullable ? `(${keyset} or ${column} is null)` : keyset, [after.value, after.id]];
 }
