@@ -3,6 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger } from 'pino';
 import { ActivityModule } from './activity/activity.module.js';
+import { ChangesModule } from './changes/changes.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CategoriesModule } from './categories/categories.module.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
@@ -41,6 +42,7 @@ export class AppModule {
         ActivityModule,
         CategoriesModule,
         TasksModule,
+        ChangesModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -77,6 +77,7 @@ describe('the OpenAPI document', () => {
         'get /api/v1/activity',
         'get /api/v1/tasks/{id}/activity',
         'get /api/v1/categories/{id}/activity',
+        'get /api/v1/changes',
       ].sort(),
     );
   });

@@ -68,6 +68,12 @@ beforeAll(async () => {
             (array['create', 'update', 'toggle', 'delete'])[1 + n % 4], '{}'::jsonb
        from users u cross join generate_series(1, 200) as n`,
   );
+  // One user with a long stream: 10,000 more entries for the change feed to follow.
+  await connection.execute(
+    `insert into activity (user_id, seq, actor_id, entity_type, entity_id, action, changes)
+     select u.id, 200 + n, u.id, 'task', gen_random_uuid(), 'update', '{}'::jsonb
+       from users u cross join generate_series(1, 10000) as n where u.email = 'plan7@example.com'`,
+  );
   await connection.execute('analyze');
   [{ id: userId }] = await connection.execute(`select id from users where email = 'plan7@example.com'`);
 }, 180_000);
@@ -124,6 +130,26 @@ describe('the other keyset lists', () => {
     const nodes = await explain(orm.em.fork().getRepository(Activity).pageQuery(userId, {}, undefined, 20).getFormattedQuery());
     expect(nodes.map((node) => node['Index Name'])).toContain('activity_user_seq_unique');
     expect(nodes.filter((node) => node['Node Type'] === 'Sort' || (node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'activity'))).toEqual([]);
+  });
+
+  it.each([0, 5_000, 10_000])(
+    'the change feed follows 10,200 entries in pages of 500 (from seq %i) through (owner, seq), reading one page at most',
+    async (afterSeq) => {
+      const nodes = await explain(orm.em.fork().getRepository(Activity).afterQuery(userId, String(afterSeq), 501).getFormattedQuery());
+      expect(nodes.map((node) => node['Index Name']).filter(Boolean)).toEqual(['activity_user_seq_unique']);
+      expect(nodes.filter((node) => node['Node Type'] === 'Seq Scan')).toEqual([]);
+      // The range condition bounds the index scan to the page: a sort, if the planner adds one, sorts at most 501 rows.
+      const scan = nodes.find((node) => node['Index Name'] === 'activity_user_seq_unique') as PlanNode & { 'Index Cond': string };
+      expect(scan['Index Cond']).toMatch(new RegExp(`seq > '${afterSeq}'::bigint\\) AND \\(seq <= '${afterSeq + 501}'::bigint`));
+    },
+  );
+
+  it('the change feed reads the current state of a page of tasks by primary key', async () => {
+    const ids = (await orm.em.getConnection().execute<Array<{ id: string }>>(`select id from tasks where user_id = ? limit 500`, [userId])).map((row) => row.id);
+    const query = orm.em.fork().getRepository(Task).createQueryBuilder('task').select('*').where({ user: userId, id: { $in: ids } });
+    // The shape of TaskRepository.findByIds: the owner's tasks among a page's ids.
+    const nodes = await explain(query.getFormattedQuery());
+    expect(nodes.filter((node) => node['Node Type'] === 'Seq Scan')).toEqual([]);
   });
 
   it.each<[string, ActivityFilters, string]>([

@@ -9,6 +9,15 @@ export interface NewActivity {
   changes: FieldChanges;
 }
 
+/** An entry as the change feed reads it: which entity changed how, and where in the stream. */
+export interface StreamEntry {
+  seq: string;
+  at: Date;
+  entityType: ActivityEntityType;
+  entityId: string;
+  action: ActivityAction;
+}
+
 export interface ActivityFilters {
   entityId?: string;
   entityType?: ActivityEntityType;
@@ -75,6 +84,32 @@ export class ActivityRepository extends EntityRepository<Activity> {
 
   findPage(ownerId: string, filters: ActivityFilters, beforeSeq: string | undefined, limit: number) {
     return this.pageQuery(ownerId, filters, beforeSeq, limit).getResultList();
+  }
+
+  /**
+   * The owner's entries after `afterSeq`, oldest first, at most `limit`: the change feed walks
+   * (user_id, seq) forwards along the unique index. A stream's numbers are contiguous, so the
+   * page is also the range (afterSeq, afterSeq + limit]: saying so bounds what any plan reads to
+   * one page, where with `seq > ?` alone PostgreSQL may read the rest of a long stream by bitmap
+   * scan and sort it (a follower days behind). Public so the query-plan test EXPLAINs it.
+   */
+  afterQuery(ownerId: string, afterSeq: string, limit: number) {
+    return this.createQueryBuilder('activity')
+      .select(['seq', 'at', 'entityType', 'entityId', 'action'])
+      .where({ user: ownerId, seq: { $gt: afterSeq, $lte: String(BigInt(afterSeq) + BigInt(limit)) } })
+      .orderBy({ seq: 'asc' })
+      .limit(limit);
+  }
+
+  async findAfter(ownerId: string, afterSeq: string, limit: number): Promise<StreamEntry[]> {
+    const rows = await this.afterQuery(ownerId, afterSeq, limit).execute('all');
+    return rows.map(({ seq, at, entityType, entityId, action }) => ({ seq, at: new Date(at), entityType, entityId, action }));
+  }
+
+  /** The last number handed out in the owner's stream, "0" before the first entry. */
+  async lastSeq(ownerId: string): Promise<string> {
+    const stream = await this.getEntityManager().findOne(ActivityStream, { user: ownerId }, { fields: ['lastSeq'], disableIdentityMap: true });
+    return stream?.lastSeq ?? '0';
   }
 
   /** Deletes up to `limit` entries older than `cutoff`; the number deleted. */

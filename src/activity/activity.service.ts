@@ -7,7 +7,7 @@ import { parseDuration } from '../config/duration.js';
 import { Environment } from '../config/environment.js';
 import { ExclusiveJobs } from '../database/exclusive-job.js';
 import type { ActivityAction, ActivityEntityType } from './activity.entity.js';
-import { ActivityRepository, type ActivityFilters, type NewActivity } from './activity.repository.js';
+import { ActivityRepository, type ActivityFilters, type NewActivity, type StreamEntry } from './activity.repository.js';
 import { ActivityResponse, type ActivityPageResponse } from './dto/activity-response.dto.js';
 
 /** Who made a change, as the activity log records it. A null user is the server's own job. */
@@ -22,6 +22,8 @@ export interface ActivityQuery {
   limit: number;
   cursor?: string;
 }
+
+export type { StreamEntry };
 
 const PRUNE_INTERVAL_MS = 60 * 60_000;
 const PRUNE_BATCH = 5_000;
@@ -66,6 +68,16 @@ export class ActivityService {
       throw new NotFoundException(`No such ${entityType}.`);
     }
     return page;
+  }
+
+  /**
+   * For the change feed: the last number of the owner's stream (read first, so every entry up to
+   * it is visible to the read that follows), then up to `limit` entries after `afterSeq`.
+   */
+  async entriesAfter(ownerId: string, afterSeq: string, limit: number): Promise<{ lastSeq: string; entries: StreamEntry[] }> {
+    const lastSeq = await this.activity.lastSeq(ownerId);
+    const entries = BigInt(lastSeq) > BigInt(afterSeq) ? await this.activity.findAfter(ownerId, afterSeq, limit) : [];
+    return { lastSeq, entries };
   }
 
   @Interval(PRUNE_INTERVAL_MS)

@@ -62,6 +62,11 @@ export class CategoriesService {
     return this.categories.withTaskCounts(userId, categories);
   }
 
+  /** The owner's categories among `ids`, with their task counts, for the change feed; gone ones are absent. */
+  async findMany(userId: string, ids: string[]): Promise<CategoryWithTaskCount[]> {
+    return ids.length === 0 ? [] : this.categories.withTaskCounts(userId, await this.categories.find({ user: userId, id: { $in: ids } }));
+  }
+
   async get(userId: string, categoryId: string): Promise<CategoryWithTaskCount> {
     const [found] = await this.categories.withTaskCounts(userId, [await this.findOwnedOrFail(userId, categoryId)]);
     return found;

@@ -133,6 +133,10 @@ export class Environment {
   @Matches(DURATION_PATTERN, { message: 'TRASH_RETENTION must be a duration such as 30d or 720h' })
   TRASH_RETENTION = '30d';
 
+  /** Change-feed cursors older than this answer 410 (the feed reads the activity log, kept ACTIVITY_RETENTION). */
+  @Matches(DURATION_PATTERN, { message: 'CHANGES_RETENTION must be a duration such as 30d or 720h' })
+  CHANGES_RETENTION = '30d';
+
   @Matches(DURATION_PATTERN, { message: 'SESSION_TTL must be a duration such as 12h, 90m or 3600s' })
   SESSION_TTL = '12h';
 
@@ -290,6 +294,9 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   parseDuration(environment.LOGIN_FAILURE_WINDOW);
   parseDuration(environment.ACTIVITY_RETENTION);
   parseDuration(environment.TRASH_RETENTION);
+  if (parseDuration(environment.CHANGES_RETENTION) > parseDuration(environment.ACTIVITY_RETENTION)) {
+    throw new Error('Invalid environment configuration:\n  CHANGES_RETENTION must not be longer than ACTIVITY_RETENTION: the change feed reads the activity log');
+  }
   if (environment.HTTP_HEADERS_TIMEOUT_MS > environment.HTTP_REQUEST_TIMEOUT_MS) {
     // Node's http server refuses to start with headers allowed longer than the whole request.
     throw new Error(

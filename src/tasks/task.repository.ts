@@ -182,6 +182,11 @@ export class TaskRepository extends EntityRepository<Task> {
     return deleted > 0;
   }
 
+  /** The owner's tasks among `ids`, live or trashed, as reads answer them (the change feed). */
+  async findByIds(userId: string, ids: string[]): Promise<TaskRow[]> {
+    return ids.length === 0 ? [] : (this.selectResponseColumns('write').where({ user: userId, id: { $in: ids } }).execute('all', false) as Promise<TaskRow[]>);
+  }
+
   /** Every task (trash included) filed under the category, for detaching them. */
   async findInCategory(userId: string, categoryId: string): Promise<TaskRecord[]> {
     return asRecords(await this.select().where({ user: userId, category: categoryId }).execute('all'));

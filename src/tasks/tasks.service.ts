@@ -28,6 +28,8 @@ export interface TaskPage {
   total?: number;
 }
 
+export type TaskState = { live: TaskResponse } | { trashed: true };
+
 const unknownCategory = () =>
   validationProblem([{ field: 'categoryId', message: 'categoryId must be one of your categories' }]);
 
@@ -123,6 +125,15 @@ export class TasksService {
       nextCursor: rows.length > limit && last ? encodeCursor(fingerprint, { value: last.cursorValue, id: last.id }) : null,
       ...(query.includeTotal && { total: await this.tasks.countMatching(userId, filters) }),
     };
+  }
+
+  /**
+   * The current state of the owner's tasks among `ids`, for the change feed: each one live (with
+   * its representation, exactly as GET answers it) or trashed; ids not in the map are gone.
+   */
+  async currentStates(userId: string, ids: string[]): Promise<Map<string, TaskState>> {
+    const rows = await this.tasks.findByIds(userId, ids);
+    return new Map(rows.map((row): [string, TaskState] => [row.id, row.deletedAt === null ? { live: TaskResponse.from(row) } : { trashed: true }]));
   }
 
   async stats(userId: string, timeZone = 'UTC'): Promise<TaskStatsResponse> {

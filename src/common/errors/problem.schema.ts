@@ -35,6 +35,7 @@ const WHEN: Record<number, string> = {
   403: 'Per-user quota reached (type `quota-exceeded`); nothing was written',
   404: 'No such resource among the caller\'s own',
   409: 'Conflicts with existing data',
+  410: 'The cursor is older than the retention (type `cursor-expired`): list again and take a fresh cursor',
   412: 'If-Match does not match the current ETag',
   413: 'Body larger than 100 KiB',
   414: 'A path parameter is longer than 100 characters',

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { ActivityModule } from '../activity/activity.module.js';
+import { CategoriesModule } from '../categories/categories.module.js';
+import { TasksModule } from '../tasks/tasks.module.js';
+import { ChangesController } from './changes.controller.js';
+import { ChangesService } from './changes.service.js';
+
+/** The change feed: reads the activity stream and the current state of what it names. */
+@Module({
+  imports: [ActivityModule, TasksModule, CategoriesModule],
+  controllers: [ChangesController],
+  providers: [ChangesService],
+})
+export class ChangesModule {}
