@@ -95,7 +95,8 @@ function headerVariants(operation: Operation): Array<Record<string, string>> {
 /** A change-feed cursor carries the time it was issued; the position it holds is what must not move. */
 const withoutIssueTimes = (body: string) =>
   body.replace(/"cursor":"([\w-]+)"/g, (_match, cursor: string) => {
-    const { t: _issuedAt, ...position } = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    const position = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    delete position.t;
     return `"cursor":${JSON.stringify(position)}`;
   });
 
