@@ -27,7 +27,7 @@ const SSL_MODES_THAT_ENCRYPT = new Set(['require', 'verify-ca', 'verify-full']);
  * `pg` gets the host, user and database from MikroORM, which drops the URL's query string, so
  * `sslmode` has to be translated here: hosted PostgreSQL (Neon, RDS...) refuses plain connections.
  */
-function sslOptionsFor(url: string) {
+export function sslOptionsFor(url: string) {
   const mode = new URL(url).searchParams.get('sslmode');
   if (!mode || !SSL_MODES_THAT_ENCRYPT.has(mode)) {
     return undefined;

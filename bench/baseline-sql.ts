@@ -57,12 +57,13 @@ export function updateIfVersion(columns: WritableColumn[]): string {
   return `update "tasks" set ${set.join(', ')} where "id" = $${n + 1} and "user_id" = $${n + 2} and "version" = $${n + 3}`;
 }
 
-/** ActivityRepository.append: the owner's stream counter bumped and the entries inserted with their numbers, one statement. */
+/** ActivityRepository.append: the owner's stream counter bumped, the entries inserted with their numbers and the followers notified, one statement. */
 export const APPEND_ACTIVITY = `with stream as (
     insert into "activity_streams" ("user_id", "last_seq") values ($1, $2)
     on conflict ("user_id") do update set "last_seq" = "activity_streams"."last_seq" + excluded."last_seq"
-    returning "last_seq" as last_seq)
+    returning "last_seq" as last_seq),
+  notified as (select pg_notify('activity_stream_appended', $1::uuid::text))
   insert into "activity" ("user_id", "seq", "actor_id", "request_id", "entity_type", "entity_id", "action", "changes")
   select $1, stream.last_seq - $2 + entry.position, $1, $3, entry."entityType", entry."entityId", entry.action, entry.changes
-    from stream, rows from (jsonb_to_recordset($4::jsonb) as ("entityType" text, "entityId" uuid, action text, changes jsonb))
+    from stream, notified, rows from (jsonb_to_recordset($4::jsonb) as ("entityType" text, "entityId" uuid, action text, changes jsonb))
       with ordinality as entry("entityType", "entityId", action, changes, position)`;

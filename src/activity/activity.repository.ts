@@ -1,5 +1,5 @@
 import { EntityRepository } from '@mikro-orm/postgresql';
-import { ActivityStream } from './activity-stream.entity.js';
+import { ActivityStream, STREAM_APPENDED_CHANNEL } from './activity-stream.entity.js';
 import { Activity, type ActivityAction, type ActivityEntityType, type FieldChanges } from './activity.entity.js';
 
 export interface NewActivity {
@@ -27,8 +27,8 @@ export interface ActivityFilters {
 /** Only the activity module writes `activity` and `activity_streams`. */
 export class ActivityRepository extends EntityRepository<Activity> {
   /**
-   * Numbers the entries from the owner's stream and inserts them, in one statement inside the
-   * caller's transaction: the upsert bumps the owner's counter and keeps its row locked until that
+   * Numbers the entries from the owner's stream, inserts them and notifies the stream's followers,
+   * in one statement inside the caller's transaction: the upsert bumps the owner's counter and keeps its row locked until that
    * transaction ends, so a later number cannot commit before an earlier one. One raw statement
    * instead of the QueryBuilder upsert plus `insertMany`: a counter bump feeding an insert is SQL
    * the builder cannot say, and the two ORM calls cost about 1.1 ms of CPU inside a transaction
@@ -37,7 +37,7 @@ export class ActivityRepository extends EntityRepository<Activity> {
    */
   async append(ownerId: string, actorId: string | null, requestId: string | null, entries: NewActivity[]): Promise<void> {
     const count = entries.length;
-    await this.getEntityManager().execute(this.appendStatement(), [ownerId, count, ownerId, count, actorId, requestId, JSON.stringify(entries)]);
+    await this.getEntityManager().execute(this.appendStatement(), [ownerId, count, ownerId, ownerId, count, actorId, requestId, JSON.stringify(entries)]);
   }
 
   private appendStatementText?: string;
@@ -55,10 +55,12 @@ export class ActivityRepository extends EntityRepository<Activity> {
     this.appendStatementText = `with stream as (
         insert into "${streams.tableName}" (${streamColumn('user')}, ${lastSeq}) values (?, ?)
         on conflict (${streamColumn('user')}) do update set ${lastSeq} = "${streams.tableName}".${lastSeq} + excluded.${lastSeq}
-        returning ${lastSeq} as last_seq)
+        returning ${lastSeq} as last_seq),
+      -- Delivered when the transaction commits; referenced below, as a SELECT in WITH runs only then.
+      notified as (select pg_notify('${STREAM_APPENDED_CHANNEL}', ?::text))
       insert into "${activity.tableName}" (${['user', 'seq', 'actor', 'requestId', 'entityType', 'entityId', 'action', 'changes'].map((p) => column(p as keyof Activity & string)).join(', ')})
       select ?, stream.last_seq - ? + entry.position, ?, ?, entry."entityType", entry."entityId", entry.action, entry.changes
-        from stream, rows from (jsonb_to_recordset(?::jsonb) as ("entityType" text, "entityId" uuid, action text, changes jsonb))
+        from stream, notified, rows from (jsonb_to_recordset(?::jsonb) as ("entityType" text, "entityId" uuid, action text, changes jsonb))
           with ordinality as entry("entityType", "entityId", action, changes, position)`;
     return this.appendStatementText;
   }

@@ -70,6 +70,11 @@ export class ActivityService {
     return page;
   }
 
+  /** The last number of the owner's stream: it grows with each committed change. */
+  lastSeq(ownerId: string): Promise<string> {
+    return this.activity.lastSeq(ownerId);
+  }
+
   /**
    * For the change feed: the last number of the owner's stream (read first, so every entry up to
    * it is visible to the read that follows), then up to `limit` entries after `afterSeq`.

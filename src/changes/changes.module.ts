@@ -4,11 +4,12 @@ import { CategoriesModule } from '../categories/categories.module.js';
 import { TasksModule } from '../tasks/tasks.module.js';
 import { ChangesController } from './changes.controller.js';
 import { ChangesService } from './changes.service.js';
+import { StreamWaits } from './stream-waits.js';
 
 /** The change feed: reads the activity stream and the current state of what it names. */
 @Module({
   imports: [ActivityModule, TasksModule, CategoriesModule],
   controllers: [ChangesController],
-  providers: [ChangesService],
+  providers: [ChangesService, StreamWaits],
 })
 export class ChangesModule {}

@@ -9,6 +9,7 @@ import { Environment } from '../config/environment.js';
 import { TasksService } from '../tasks/tasks.service.js';
 import { decodeChangeCursor, encodeChangeCursor } from './change-cursor.js';
 import type { ChangeResponse, ChangesPageResponse } from './dto/change-response.dto.js';
+import { StreamWaits } from './stream-waits.js';
 
 const cursorExpired = () =>
   new ApiProblemException(410, 'This cursor is older than the change feed keeps: list tasks and categories again, then follow the feed from a cursor taken without one.', {
@@ -28,21 +29,29 @@ export class ChangesService {
     private readonly activity: ActivityService,
     private readonly tasks: TasksService,
     private readonly categories: CategoriesService,
+    private readonly waits: StreamWaits,
     @Inject(Environment) environment: Environment,
   ) {
     this.retentionMs = parseDuration(environment.CHANGES_RETENTION);
   }
 
-  async follow(userId: string, cursorText: string | undefined, limit: number): Promise<ChangesPageResponse> {
-    const now = Date.now();
+  async follow(userId: string, cursorText: string | undefined, limit: number, waitSeconds = 0): Promise<ChangesPageResponse> {
     if (cursorText === undefined) {
-      const { lastSeq } = await this.activity.entriesAfter(userId, '0', 0);
-      return { changes: [], cursor: encodeChangeCursor({ userId, seq: lastSeq, issuedAt: now }), hasMore: false };
+      const lastSeq = await this.activity.lastSeq(userId);
+      return { changes: [], cursor: encodeChangeCursor({ userId, seq: lastSeq, issuedAt: Date.now() }), hasMore: false };
     }
     const cursor = decodeChangeCursor(cursorText, userId);
-    if (cursor.issuedAt < now - this.retentionMs) {
+    if (cursor.issuedAt < Date.now() - this.retentionMs) {
       throw cursorExpired();
     }
+    if (waitSeconds > 0) {
+      const hasChanged = async () => BigInt(await this.activity.lastSeq(userId)) > BigInt(cursor.seq);
+      if ((await this.waits.waitForChange(userId, waitSeconds * 1000, hasChanged)) === 'closing') {
+        // The instance is shutting down (the database may be going too): nothing seen, same position.
+        return { changes: [], cursor: encodeChangeCursor({ ...cursor, issuedAt: Date.now() }), hasMore: false };
+      }
+    }
+    const now = Date.now();
     const { lastSeq, entries } = await this.activity.entriesAfter(userId, cursor.seq, limit + 1);
     if (BigInt(cursor.seq) > BigInt(lastSeq)) {
       throw validationProblem([{ field: 'cursor', message: 'cursor is ahead of your change feed: it was not issued by this API' }]);

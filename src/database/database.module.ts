@@ -6,6 +6,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import type { FastifyInstance } from 'fastify';
 import { createOrmConfig } from '../../mikro-orm.config.js';
+import { DatabaseNotifications } from './database-notifications.js';
 import { Environment } from '../config/environment.js';
 import { databaseSettingsFrom } from './database-settings.js';
 import { ExclusiveJobs } from './exclusive-job.js';
@@ -40,8 +41,8 @@ import { UnitOfWork } from './unit-of-work.js';
     }),
     EventEmitterModule.forRoot(),
   ],
-  providers: [UnitOfWork, ExclusiveJobs],
-  exports: [UnitOfWork, ExclusiveJobs],
+  providers: [UnitOfWork, ExclusiveJobs, DatabaseNotifications],
+  exports: [UnitOfWork, ExclusiveJobs, DatabaseNotifications],
 })
 export class DatabaseModule implements OnModuleInit {
   private readonly logger = new Logger(DatabaseModule.name);

@@ -4,6 +4,7 @@ import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validato
 
 export const DEFAULT_CHANGES_LIMIT = 100;
 export const MAX_CHANGES_LIMIT = 500;
+export const MAX_WAIT_SECONDS = 30;
 
 const integer = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
 
@@ -24,4 +25,19 @@ export class ChangesQuery {
   @Min(1)
   @Max(MAX_CHANGES_LIMIT)
   limit?: number;
+
+  @ApiProperty({
+    required: false,
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_WAIT_SECONDS,
+    default: 0,
+    description: 'With a cursor: when nothing changed after it, hold the answer up to this many seconds until something does (long-poll)',
+  })
+  @IsOptional()
+  @Transform(integer)
+  @IsInt({ message: 'wait must be an integer' })
+  @Min(0)
+  @Max(MAX_WAIT_SECONDS)
+  wait?: number;
 }
