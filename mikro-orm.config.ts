@@ -6,6 +6,7 @@ import { Activity } from './src/activity/activity.entity.js';
 import { Session } from './src/auth/session.entity.js';
 import { Category } from './src/categories/category.entity.js';
 import { Task } from './src/tasks/task.entity.js';
+import { IdempotencyRecord } from './src/idempotency/idempotency-record.entity.js';
 import { LoginThrottle } from './src/users/login-throttle.entity.js';
 import { User } from './src/users/user.entity.js';
 
@@ -44,7 +45,7 @@ export function createOrmConfig(settings: DatabaseSettings): Options {
   });
   return defineConfig({
     clientUrl: settings.url,
-    entities: [User, Session, LoginThrottle, Category, Task, Activity, ActivityStream],
+    entities: [User, Session, LoginThrottle, Category, Task, Activity, ActivityStream, IdempotencyRecord],
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
     preferTs: settings.preferTs,

@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger } from 'pino';
 import { ActivityModule } from './activity/activity.module.js';
 import { ChangesModule } from './changes/changes.module.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CategoriesModule } from './categories/categories.module.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
@@ -43,6 +44,7 @@ export class AppModule {
         CategoriesModule,
         TasksModule,
         ChangesModule,
+        IdempotencyModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -56,8 +56,24 @@ const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete']);
  * - 413 and 415 from Fastify's body parsing on every method that carries a body;
  * - 414 from the router for over-long path parameters;
  * - 429 from the global rate limit (all but the health probes);
- * - 503 with Retry-After when the database is down or its pool exhausted (everything under /api).
+ * - 503 with Retry-After when the database is down or its pool exhausted (everything under /api);
+ * - the Idempotency-Key header with its 409 and 422 on every authenticated POST, PATCH and DELETE
+ *   (the global IdempotencyInterceptor).
  */
+const IDEMPOTENT_METHODS = new Set(['post', 'patch', 'delete']);
+
+const IDEMPOTENCY_KEY_PARAMETER = {
+  name: 'Idempotency-Key',
+  in: 'header' as const,
+  required: false,
+  description:
+    'Makes a retry safe: a repeat of the same request with the same key (for IDEMPOTENCY_TTL, 24 h by default) gets the first answer again, ' +
+    'byte for byte, with `Idempotent-Replayed: true`, and has no second effect. 1 to 255 printable ASCII characters, bare or quoted. ' +
+    'The same key for a different request answers 422 `idempotency-key-mismatch`; while the first is still running, 409 `idempotency-key-in-flight` with Retry-After. ' +
+    'A request that fails stores nothing.',
+  schema: { type: 'string' as const, minLength: 1, maxLength: 255 },
+};
+
 function withSharedResponses(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
     const isProbe = path.startsWith('/health/');
@@ -69,6 +85,10 @@ function withSharedResponses(document: OpenAPIObject): OpenAPIObject {
       if (BODY_METHODS.has(method)) shared.push(413, 415);
       if (path.includes('{')) shared.push(414);
       if (!isProbe) shared.push(429, 503);
+      if (IDEMPOTENT_METHODS.has(method) && operation.security.length > 0) {
+        operation.parameters = [...(operation.parameters ?? []), IDEMPOTENCY_KEY_PARAMETER];
+        shared.push(409, 422);
+      }
       for (const status of shared) {
         operation.responses[String(status)] ??= problemResponse(status);
       }

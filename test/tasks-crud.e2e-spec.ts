@@ -107,7 +107,7 @@ describe('POST /tasks', () => {
     ['date-only dueDate', { title: 'x', dueDate: '2026-12-01' }, ['dueDate']],
     ['numeric dueDate', { title: 'x', dueDate: 1790000000000 }, ['dueDate']],
     ['malformed categoryId', { title: 'x', categoryId: 'abc' }, ['categoryId']],
-    ['server-owned fields', { title: 'x', completedAt: '2026-01-01T00:00:00Z', version: 3, id: MISSING_ID, userId: MISSING_ID }, ['completedAt', 'version', 'id', 'userId']],
+    ['server-owned fields', { title: 'x', completedAt: '2026-01-01T00:00:00Z', version: 3, userId: MISSING_ID }, ['completedAt', 'version', 'userId']],
   ])('refuses a %s with 400 naming the field(s) and stores nothing', async (_name, payload, fields) => {
     const before = (await call(owner, 'GET', '/tasks?includeTotal=true')).json().total;
     expectProblem(await call(owner, 'POST', '/tasks', { payload }), 400, fields);

@@ -5,6 +5,7 @@ import type { FieldChanges } from '../activity/activity.entity.js';
 import type { RequestActor } from '../common/actor.js';
 import { definedOnly } from '../common/defined-only.js';
 import { quotaExceeded } from '../common/errors/quota-exceeded.js';
+import { ID_TAKEN } from '../common/client-chosen-id.js';
 import { conflictFromUniqueViolation } from '../common/errors/unique-violation.js';
 import { Environment } from '../config/environment.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
@@ -15,8 +16,9 @@ import { CategoryRepository, type CategoryWithTaskCount } from './category.repos
 import type { CreateCategoryDto } from './dto/create-category.dto.js';
 import type { UpdateCategoryDto } from './dto/update-category.dto.js';
 
-const NAME_CONFLICT = {
+const CREATE_CONFLICTS = {
   categories_user_name_lower_unique: { field: 'name', detail: 'A category with this name already exists.' },
+  categories_pkey: ID_TAKEN,
 };
 
 const TRACKED_FIELDS = ['name', 'color'] as const;
@@ -49,6 +51,7 @@ export class CategoriesService {
         throw quotaExceeded(limit, 'categories');
       }
       const created = new Category(em.getReference(User, actor.userId), input.name, input.color);
+      created.id = input.id ?? created.id;
       em.persist(created);
       await this.flushOrConflict(em);
       await this.record(actor, created, 'create', categoryChanges(null, created));
@@ -122,7 +125,7 @@ export class CategoriesService {
     try {
       await em.flush();
     } catch (error) {
-      throw conflictFromUniqueViolation(error, NAME_CONFLICT);
+      throw conflictFromUniqueViolation(error, CREATE_CONFLICTS);
     }
   }
 }

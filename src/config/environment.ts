@@ -137,6 +137,10 @@ export class Environment {
   @Matches(DURATION_PATTERN, { message: 'CHANGES_RETENTION must be a duration such as 30d or 720h' })
   CHANGES_RETENTION = '30d';
 
+  /** A write's answer is kept this long for repeats with the same Idempotency-Key. */
+  @Matches(DURATION_PATTERN, { message: 'IDEMPOTENCY_TTL must be a duration such as 24h or 1d' })
+  IDEMPOTENCY_TTL = '24h';
+
   @Matches(DURATION_PATTERN, { message: 'SESSION_TTL must be a duration such as 12h, 90m or 3600s' })
   SESSION_TTL = '12h';
 
@@ -294,6 +298,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   parseDuration(environment.LOGIN_FAILURE_WINDOW);
   parseDuration(environment.ACTIVITY_RETENTION);
   parseDuration(environment.TRASH_RETENTION);
+  parseDuration(environment.IDEMPOTENCY_TTL);
   if (parseDuration(environment.CHANGES_RETENTION) > parseDuration(environment.ACTIVITY_RETENTION)) {
     throw new Error('Invalid environment configuration:\n  CHANGES_RETENTION must not be longer than ACTIVITY_RETENTION: the change feed reads the activity log');
   }

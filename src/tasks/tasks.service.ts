@@ -4,7 +4,9 @@ import { ActivityService } from '../activity/activity.service.js';
 import { CategoriesService } from '../categories/categories.service.js';
 import { CategoryRemoving } from '../categories/category-events.js';
 import type { RequestActor } from '../common/actor.js';
-import { validationProblem } from '../common/errors/api-problem.exception.js';
+import { ID_TAKEN } from '../common/client-chosen-id.js';
+import { ApiProblemException, validationProblem } from '../common/errors/api-problem.exception.js';
+import { conflictFromUniqueViolation } from '../common/errors/unique-violation.js';
 import { quotaExceeded } from '../common/errors/quota-exceeded.js';
 import { decodeCursor, encodeCursor, listFingerprint } from '../common/keyset-cursor.js';
 import { Environment } from '../config/environment.js';
@@ -50,7 +52,7 @@ export class TasksService {
     const now = new Date();
     const status = values.status ?? 'pending';
     const task: TaskRecord = {
-      id: newId(),
+      id: input.id ?? newId(),
       user: actor.userId,
       title: input.title,
       description: values.description ?? null,
@@ -66,15 +68,37 @@ export class TasksService {
     };
     const response = TaskResponse.from(task);
     const limit = this.environment.MAX_TASKS_PER_USER;
-    await this.unitOfWork.run(async () => {
-      if (!(await this.tasks.insertWithinQuota(task, limit))) {
-        throw quotaExceeded(limit, 'tasks');
-      }
-      await this.activity.record(actor.userId, actor, [
-        { entityType: 'task', entityId: task.id, action: 'create', changes: fieldChanges(null, response) },
-      ]);
-    });
+    await this.unitOfWork
+      .run(async () => {
+        if (!(await this.tasks.insertWithinQuota(task, limit))) {
+          throw quotaExceeded(limit, 'tasks');
+        }
+        await this.activity.record(actor.userId, actor, [
+          { entityType: 'task', entityId: task.id, action: 'create', changes: fieldChanges(null, response) },
+        ]);
+      })
+      .catch(async (error: unknown) => {
+        throw await this.conflictIfIdTaken(error, actor.userId, task.id);
+      });
     return response;
+  }
+
+  /** A client-chosen id already in use: 409 naming the caller's own task, or saying nothing of another's. */
+  private async conflictIfIdTaken(error: unknown, userId: string, taskId: string): Promise<unknown> {
+    const conflict = conflictFromUniqueViolation(error, { tasks_pkey: ID_TAKEN });
+    if (conflict === error) {
+      return error;
+    }
+    const [own] = await this.tasks.findByIds(userId, [taskId]);
+    if (!own) {
+      return conflict;
+    }
+    const where = own.deletedAt === null ? `/api/v1/tasks/${taskId}` : `/api/v1/trash (restore it with POST /api/v1/tasks/${taskId}/restore)`;
+    return new ApiProblemException(409, `You already have a task with this id: ${where}.`, {
+      type: 'conflict',
+      errors: [{ field: 'id', message: 'id is already one of your tasks' }],
+      ...(own.deletedAt === null && { headers: { Location: `/api/v1/tasks/${taskId}` } }),
+    });
   }
 
   /** Another user's task, or one in the trash, answers exactly like a missing one. */
