@@ -78,6 +78,7 @@ describe('the OpenAPI document', () => {
         'get /api/v1/tasks/{id}/activity',
         'get /api/v1/categories/{id}/activity',
         'get /api/v1/changes',
+        'post /api/v1/tasks/batch',
       ].sort(),
     );
   });

@@ -20,7 +20,9 @@ import { BEARER_SCHEME } from '../openapi.js';
 import { CreateTaskDto } from './dto/create-task.dto.js';
 import { ListTasksQuery, TaskStatsQuery } from './dto/list-tasks.query.js';
 import { TaskPageResponse, TaskResponse, TaskStatsResponse } from './dto/task-response.dto.js';
+import { MAX_BATCH_OPERATIONS, TaskBatchDto, TaskBatchQuery, TaskBatchResponse } from './dto/task-batch.dto.js';
 import { UpdateTaskDto } from './dto/update-task.dto.js';
+import { TaskBatchService } from './task-batch.service.js';
 import { ifNoneMatchSatisfied, taskEtag } from './task-etag.js';
 import { TasksService } from './tasks.service.js';
 import { TrashService } from './trash.service.js';
@@ -45,6 +47,7 @@ export class TasksController {
   constructor(
     private readonly tasks: TasksService,
     private readonly trash: TrashService,
+    private readonly batches: TaskBatchService,
   ) {}
 
   @Post()
@@ -63,6 +66,23 @@ export class TasksController {
     const task = await this.tasks.create(caller, body);
     void reply.header('Location', `/api/v1/tasks/${task.id}`);
     return withEtag(reply, task);
+  }
+
+  @Post('batch')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Several task writes in one request',
+    description:
+      `Up to ${MAX_BATCH_OPERATIONS} operations (create, update, toggle, delete, restore), each checked and recorded as its single-task route, in order. ` +
+      'A later operation can name a task an earlier create made with `ref` instead of `id`. ' +
+      'By default each operation stands alone: the answer is 200 with one result per operation (`status` and the task, or a `problem`). ' +
+      'With `atomic=true` all or nothing: the first failure rolls every operation back and answers with its status and problem, naming `operations[i]`. ' +
+      'The body is limited to 100 KiB like any other; every create counts against the task quota; the batch counts as one request for the rate limit.',
+  })
+  @ApiOkResponse({ type: TaskBatchResponse })
+  @ApiProblems(400, 401, 403, 404, 409, 412, 413, 415)
+  async batch(@CurrentActor() caller: RequestActor, @Body() body: TaskBatchDto, @Query() query: TaskBatchQuery): Promise<TaskBatchResponse> {
+    return { results: await this.batches.run(caller, body.operations, query.atomic ?? false) };
   }
 
   @Get()

@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { ActivityModule } from '../activity/activity.module.js';
 import { CategoriesModule } from '../categories/categories.module.js';
 import { Task } from './task.entity.js';
+import { TaskBatchService } from './task-batch.service.js';
 import { TaskWriter } from './task-writer.js';
 import { TasksController } from './tasks.controller.js';
 import { TasksService } from './tasks.service.js';
@@ -13,7 +14,7 @@ import { TrashService } from './trash.service.js';
 @Module({
   imports: [MikroOrmModule.forFeature([Task]), CategoriesModule, ActivityModule],
   controllers: [TasksController, TrashController],
-  providers: [TasksService, TrashService, TaskWriter],
+  providers: [TasksService, TrashService, TaskWriter, TaskBatchService],
   exports: [TasksService],
 })
 export class TasksModule {}

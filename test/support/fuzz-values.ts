@@ -107,6 +107,14 @@ export const PROPERTY_HINTS: Hints = {
   email: fc.oneof({ weight: 5, arbitrary: email }, { weight: 1, arbitrary: marker('otherEmail') }),
   username: fc.oneof({ weight: 5, arbitrary: fc.stringMatching(/^[A-Za-z0-9_.-]{3,50}$/) }, { weight: 1, arbitrary: marker('otherUsername') }),
   name: fc.oneof({ weight: 5, arbitrary: fc.string({ minLength: 1, maxLength: 100 }) }, { weight: 1, arbitrary: marker('categoryName') }),
+  // POST /tasks/batch: its items are a $ref the schema-driven generator does not follow.
+  operations: fc.array(
+    fc.oneof(
+      fc.record({ op: fc.constant('create'), body: fc.record({ title: fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ]{0,30}$/) }) }),
+      fc.record({ op: fc.constantFrom('toggle', 'delete', 'restore'), id: fc.uuid() }),
+    ),
+    { minLength: 1, maxLength: 4 },
+  ),
 };
 
 function stringFor(schema: Schema): fc.Arbitrary<string> {
