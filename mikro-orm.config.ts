@@ -7,6 +7,9 @@ import { Session } from './src/auth/session.entity.js';
 import { Category } from './src/categories/category.entity.js';
 import { Task } from './src/tasks/task.entity.js';
 import { IdempotencyRecord } from './src/idempotency/idempotency-record.entity.js';
+import { WebhookAttempt } from './src/webhooks/webhook-attempt.entity.js';
+import { WebhookMessage } from './src/webhooks/webhook-message.entity.js';
+import { Webhook } from './src/webhooks/webhook.entity.js';
 import { LoginThrottle } from './src/users/login-throttle.entity.js';
 import { User } from './src/users/user.entity.js';
 
@@ -45,7 +48,7 @@ export function createOrmConfig(settings: DatabaseSettings): Options {
   });
   return defineConfig({
     clientUrl: settings.url,
-    entities: [User, Session, LoginThrottle, Category, Task, Activity, ActivityStream, IdempotencyRecord],
+    entities: [User, Session, LoginThrottle, Category, Task, Activity, ActivityStream, IdempotencyRecord, Webhook, WebhookMessage, WebhookAttempt],
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
     preferTs: settings.preferTs,

@@ -10,10 +10,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
+import type { ActivityAction } from '../src/activity/activity.entity.js';
 import { LAST_USED_REFRESH_SECONDS } from '../src/auth/session.repository.js';
+import { eventTypeOf } from '../src/webhooks/webhook-events.js';
 import { decodeCursor, encodeCursor, isCursorTimestamp, listFingerprint } from '../src/common/keyset-cursor.js';
 import {
   APPEND_ACTIVITY,
+  ENQUEUE_WEBHOOK_MESSAGES,
   CATEGORY_OWNED, FIRST_PAGE, INSERT_TASK, LIVE_TASK, LOCK_OWNER, NEXT_PAGE,
   SESSION_LOOKUP, SESSION_TOUCH, TRASHED_TASK, updateIfVersion, WRITABLE_COLUMNS, type WritableColumn,
 } from './baseline-sql.js';
@@ -112,10 +115,12 @@ async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Prom
   }
 }
 
-/** One entry in the owner's activity stream (the caller is the owner), inside the write's transaction. */
+/** One entry in the owner's activity stream (the caller is the owner) and its webhook messages, inside the write's transaction. */
 async function recordActivity(client: pg.PoolClient, request: FastifyRequest, userId: string, taskId: string, action: string, changes: object) {
   const entries = [{ entityType: 'task', entityId: taskId, action, changes }];
-  await client.query(APPEND_ACTIVITY, [userId, entries.length, String(request.id), JSON.stringify(entries)]);
+  const { rows } = await client.query<{ seq: string }>(APPEND_ACTIVITY, [userId, entries.length, String(request.id), JSON.stringify(entries)]);
+  const events = rows.map(({ seq }) => ({ seq, type: eventTypeOf({ entityType: 'task', action: action as ActivityAction }), entityType: 'task', entityId: taskId }));
+  await client.query(ENQUEUE_WEBHOOK_MESSAGES, [JSON.stringify(events), userId]);
 }
 
 async function authenticate(request: FastifyRequest): Promise<string> {

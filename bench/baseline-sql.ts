@@ -66,4 +66,15 @@ export const APPEND_ACTIVITY = `with stream as (
   insert into "activity" ("user_id", "seq", "actor_id", "request_id", "entity_type", "entity_id", "action", "changes")
   select $1, stream.last_seq - $2 + entry.position, $1, $3, entry."entityType", entry."entityId", entry.action, entry.changes
     from stream, notified, rows from (jsonb_to_recordset($4::jsonb) as ("entityType" text, "entityId" uuid, action text, changes jsonb))
-      with ordinality as entry("entityType", "entityId", action, changes, position)`;
+      with ordinality as entry("entityType", "entityId", action, changes, position)
+  returning "seq" as seq`;
+
+/** WebhookRepository.enqueue: an outbox message per subscribed active webhook (none in the benchmark), one statement. */
+export const ENQUEUE_WEBHOOK_MESSAGES = `with queued as (
+    insert into "webhook_messages" ("id", "webhook_id", "user_id", "seq", "event_type", "entity_type", "entity_id", "next_attempt_at")
+    select gen_random_uuid(), w."id", w."user_id", event.seq, event.type, event."entityType", event."entityId", now()
+      from "webhooks" w, jsonb_to_recordset($1::jsonb) as event(seq bigint, type text, "entityType" text, "entityId" uuid)
+     where w."user_id" = $2 and w."active"
+       and (event.type = any(w."events") or split_part(event.type, '.', 1) || '.*' = any(w."events"))
+    returning 1)
+  select pg_notify('webhook_messages_queued', '') from queued limit 1`;

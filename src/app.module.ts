@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { ActivityModule } from './activity/activity.module.js';
 import { ChangesModule } from './changes/changes.module.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CategoriesModule } from './categories/categories.module.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
@@ -45,6 +46,7 @@ export class AppModule {
         TasksModule,
         ChangesModule,
         IdempotencyModule,
+        WebhooksModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -12,6 +12,7 @@ const TAGS: Record<string, string> = {
   tasks: "The caller's tasks: filters, keyset pagination, stats and conditional writes",
   trash: 'Tasks moved to the trash: listed, restored, or deleted for good',
   activity: 'Who changed what and when: every change to tasks and categories, with the fields before and after',
+  webhooks: 'Signed deliveries of changes to URLs the caller subscribes, retried until they succeed',
   changes: 'A feed of every change to tasks and categories in commit order, to keep a copy in sync (cursor-based, with deletes)',
   health: 'Liveness and readiness probes for load balancers and orchestrators',
 };

@@ -33,7 +33,9 @@ let aliceSecrets: string[];
 
 const API = '/api/v1';
 /** Valid bodies for the id operations that take one, per resource. */
-const BODIES: Record<string, unknown> = { tasks: { title: 'x' }, categories: { name: 'x' } };
+// Webhooks only on loopback, for an event nothing here causes: no delivery changes a table mid-test.
+const WEBHOOK = { url: 'http://127.0.0.1:9/alice-hook', events: ['category.deleted'] };
+const BODIES: Record<string, unknown> = { tasks: { title: 'x' }, categories: { name: 'x' }, webhooks: WEBHOOK };
 
 const as = (account: TestAccount, method: HttpMethod, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
   send(app, method, url, { authorization: account.auth.authorization, payload, headers });
@@ -67,7 +69,10 @@ beforeAll(async () => {
   owned.tasks = tasks.map((task) => task.id);
   owned.categories = [category.id];
   owned.sessions = sessions.map((session) => session.id);
-  aliceSecrets = [...owned.tasks, ...owned.trash, ...owned.categories, ...owned.sessions, alice.id, alice.email, alice.username, 'Alice secret', 'confidential', '#112233'];
+  const webhook = await as(alice, 'POST', `${API}/webhooks`, WEBHOOK);
+  expect(webhook.statusCode).toBe(201);
+  owned.webhooks = [webhook.json().id];
+  aliceSecrets = [...owned.tasks, ...owned.trash, ...owned.categories, ...owned.sessions, ...owned.webhooks, webhook.json().secret, 'alice-hook', alice.id, alice.email, alice.username, 'Alice secret', 'confidential', '#112233'];
 
   // The same name as A's: names are unique per user only.
   const bobCategory = (await as(bob, 'POST', `${API}/categories`, { name: 'Alice only' })).json();

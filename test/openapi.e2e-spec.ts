@@ -79,6 +79,14 @@ describe('the OpenAPI document', () => {
         'get /api/v1/categories/{id}/activity',
         'get /api/v1/changes',
         'post /api/v1/tasks/batch',
+        'post /api/v1/webhooks',
+        'get /api/v1/webhooks',
+        'get /api/v1/webhooks/{id}',
+        'patch /api/v1/webhooks/{id}',
+        'delete /api/v1/webhooks/{id}',
+        'post /api/v1/webhooks/{id}/secret',
+        'get /api/v1/webhooks/{id}/deliveries',
+        'post /api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver',
       ].sort(),
     );
   });

@@ -9,6 +9,14 @@ export interface NewActivity {
   changes: FieldChanges;
 }
 
+/** One entry as it was numbered in its owner's stream. */
+export interface RecordedEntry {
+  seq: string;
+  entityType: ActivityEntityType;
+  entityId: string;
+  action: ActivityAction;
+}
+
 /** An entry as the change feed reads it: which entity changed how, and where in the stream. */
 export interface StreamEntry {
   seq: string;
@@ -35,9 +43,20 @@ export class ActivityRepository extends EntityRepository<Activity> {
    * against about 0.3 ms for this one (docs/PERFORMANCE.md, "One statement per activity entry").
    * Table and column names come from the metadata.
    */
-  async append(ownerId: string, actorId: string | null, requestId: string | null, entries: NewActivity[]): Promise<void> {
+  async append(ownerId: string, actorId: string | null, requestId: string | null, entries: NewActivity[]): Promise<RecordedEntry[]> {
     const count = entries.length;
-    await this.getEntityManager().execute(this.appendStatement(), [ownerId, count, ownerId, ownerId, count, actorId, requestId, JSON.stringify(entries)]);
+    const numbered = await this.getEntityManager().execute<Array<{ seq: string }>>(this.appendStatement(), [
+      ownerId,
+      count,
+      ownerId,
+      ownerId,
+      count,
+      actorId,
+      requestId,
+      JSON.stringify(entries),
+    ]);
+    const seqs = numbered.map((row) => String(row.seq)).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    return entries.map(({ entityType, entityId, action }, index) => ({ seq: seqs[index], entityType, entityId, action }));
   }
 
   private appendStatementText?: string;
@@ -61,7 +80,8 @@ export class ActivityRepository extends EntityRepository<Activity> {
       insert into "${activity.tableName}" (${['user', 'seq', 'actor', 'requestId', 'entityType', 'entityId', 'action', 'changes'].map((p) => column(p as keyof Activity & string)).join(', ')})
       select ?, stream.last_seq - ? + entry.position, ?, ?, entry."entityType", entry."entityId", entry.action, entry.changes
         from stream, notified, rows from (jsonb_to_recordset(?::jsonb) as ("entityType" text, "entityId" uuid, action text, changes jsonb))
-          with ordinality as entry("entityType", "entityId", action, changes, position)`;
+          with ordinality as entry("entityType", "entityId", action, changes, position)
+      returning ${column('seq')} as seq`;
     return this.appendStatementText;
   }
 

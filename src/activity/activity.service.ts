@@ -6,6 +6,8 @@ import { decodeCursor, encodeCursor, listFingerprint } from '../common/keyset-cu
 import { parseDuration } from '../config/duration.js';
 import { Environment } from '../config/environment.js';
 import { ExclusiveJobs } from '../database/exclusive-job.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import { ActivityRecorded } from './activity-events.js';
 import type { ActivityAction, ActivityEntityType } from './activity.entity.js';
 import { ActivityRepository, type ActivityFilters, type NewActivity, type StreamEntry } from './activity.repository.js';
 import { ActivityResponse, type ActivityPageResponse } from './dto/activity-response.dto.js';
@@ -38,6 +40,7 @@ export class ActivityService {
     private readonly em: EntityManager,
     private readonly activity: ActivityRepository,
     private readonly jobs: ExclusiveJobs,
+    private readonly unitOfWork: UnitOfWork,
     @Inject(Environment) environment: Environment,
   ) {
     this.retentionMs = parseDuration(environment.ACTIVITY_RETENTION);
@@ -52,7 +55,8 @@ export class ActivityService {
       throw new Error('Activity is recorded inside the unit of work of its change');
     }
     if (entries.length > 0) {
-      await this.activity.append(ownerId, actor.userId, actor.requestId, entries);
+      const recorded = await this.activity.append(ownerId, actor.userId, actor.requestId, entries);
+      await this.unitOfWork.publish(new ActivityRecorded(ownerId, recorded));
     }
   }
 

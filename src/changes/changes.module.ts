@@ -11,5 +11,6 @@ import { StreamWaits } from './stream-waits.js';
   imports: [ActivityModule, TasksModule, CategoriesModule],
   controllers: [ChangesController],
   providers: [ChangesService, StreamWaits],
+  exports: [ChangesService],
 })
 export class ChangesModule {}

@@ -69,6 +69,11 @@ export class ChangesService {
     };
   }
 
+  /** The feed's change objects for these entries, as GET /changes would answer them now (webhook payloads). */
+  describe(userId: string, entries: StreamEntry[]): Promise<ChangeResponse[]> {
+    return this.changesOf(userId, entries);
+  }
+
   /** One change per entity (its latest entry in the page), carrying the entity's state now. */
   private async changesOf(userId: string, entries: StreamEntry[]): Promise<ChangeResponse[]> {
     const latest = new Map(entries.map((entry) => [`${entry.entityType}:${entry.entityId}`, entry]));

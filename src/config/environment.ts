@@ -199,6 +199,35 @@ export class Environment {
   @Max(1_000_000)
   MAX_CATEGORIES_PER_USER = 1_000;
 
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  MAX_WEBHOOKS_PER_USER = 10;
+
+  /** Delays between a webhook message's attempts (Standard Webhooks' default schedule); past the last, it fails. */
+  @IsString()
+  WEBHOOK_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,10h';
+
+  /** A receiver that has not answered within this is retried later. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** How often each instance looks for due messages (a NOTIFY also wakes it when one is queued). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  WEBHOOK_POLL_INTERVAL_MS = 1_000;
+
+  /** Allows webhooks to loopback and private addresses: for tests and private networks only. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE = false;
+
   /** A login past this many live sessions revokes the user's oldest (by creation). */
   @Transform(toInteger)
   @IsInt()
@@ -299,6 +328,9 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   parseDuration(environment.ACTIVITY_RETENTION);
   parseDuration(environment.TRASH_RETENTION);
   parseDuration(environment.IDEMPOTENCY_TTL);
+  if (!environment.WEBHOOK_RETRY_SCHEDULE.split(',').every((delay) => DURATION_PATTERN.test(delay.trim()))) {
+    throw new Error('Invalid environment configuration:\n  WEBHOOK_RETRY_SCHEDULE must be comma-separated durations such as 5s,5m,30m,2h');
+  }
   if (parseDuration(environment.CHANGES_RETENTION) > parseDuration(environment.ACTIVITY_RETENTION)) {
     throw new Error('Invalid environment configuration:\n  CHANGES_RETENTION must not be longer than ACTIVITY_RETENTION: the change feed reads the activity log');
   }

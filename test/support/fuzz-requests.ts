@@ -154,6 +154,7 @@ const ID_MARKERS: Record<string, [MarkerKind, MarkerKind]> = {
   categories: ['category', 'otherCategory'],
   sessions: ['session', 'otherSession'],
   trash: ['trashedTask', 'otherTrashedTask'],
+  webhooks: ['webhook', 'otherWebhook'],
 };
 
 /** The ids a path takes: a restore takes a task from the trash, like the trash's own routes. */

@@ -6,7 +6,7 @@ import type { Schema } from './openapi-contract.js';
  * ETag), picked deterministically (`pick` modulo the candidates) from the database state.
  */
 export type MarkerKind =
-  | 'task' | 'category' | 'session' | 'otherTask' | 'otherCategory' | 'otherSession' | 'trashedTask' | 'otherTrashedTask'
+  | 'task' | 'category' | 'session' | 'otherTask' | 'otherCategory' | 'otherSession' | 'trashedTask' | 'otherTrashedTask' | 'webhook' | 'otherWebhook'
   | 'password' | 'loginName' | 'otherEmail' | 'otherUsername' | 'categoryName' | 'etag' | 'weakEtag';
 
 export class Marker {
@@ -107,6 +107,11 @@ export const PROPERTY_HINTS: Hints = {
   email: fc.oneof({ weight: 5, arbitrary: email }, { weight: 1, arbitrary: marker('otherEmail') }),
   username: fc.oneof({ weight: 5, arbitrary: fc.stringMatching(/^[A-Za-z0-9_.-]{3,50}$/) }, { weight: 1, arbitrary: marker('otherUsername') }),
   name: fc.oneof({ weight: 5, arbitrary: fc.string({ minLength: 1, maxLength: 100 }) }, { weight: 1, arbitrary: marker('categoryName') }),
+  // Webhooks: loopback only (WEBHOOK_ALLOW_PRIVATE is on in tests), so no delivery leaves the machine.
+  url: fc.oneof(
+    { weight: 4, arbitrary: fc.integer({ min: 1, max: 65_535 }).map((port) => `http://127.0.0.1:${port}/fuzz`) },
+    { weight: 1, arbitrary: fc.constantFrom('ftp://127.0.0.1/', 'http://user:pw@127.0.0.1/', 'not a url', '') },
+  ),
   // POST /tasks/batch: its items are a $ref the schema-driven generator does not follow.
   operations: fc.array(
     fc.oneof(

@@ -8,6 +8,7 @@ import type { Operation } from './openapi-contract.js';
 import { sql } from './openapi-fixtures.js';
 import type { BodyCase, FuzzRequest } from './fuzz-requests.js';
 import { Marker } from './fuzz-values.js';
+import { pollUntil } from './wait.js';
 
 interface Account extends TestAccount {
   sessionId: string;
@@ -69,7 +70,14 @@ export class FuzzWorld {
       const trashed = (await post(account, '/api/v1/tasks', { title: 'Seed trash' })).json();
       await this.app.inject({ method: 'DELETE', url: `/api/v1/tasks/${trashed.id}`, headers: account.auth });
       await this.mintSession(account.id);
+      // A webhook to a closed loopback port: its failed attempts give the deliveries routes ids.
+      await post(account, '/api/v1/webhooks', { url: 'http://127.0.0.1:9/fuzz-seed', events: ['task.*'] });
+      await post(account, '/api/v1/tasks', { title: 'Seed delivery' });
     }
+    await pollUntil(async () => ((await sql(this.app, 'select 1 from webhook_attempts limit 1')).length > 0 ? true : undefined), {
+      timeoutMs: 10_000,
+      what: 'a first webhook attempt',
+    });
   }
 
   /** Registered through the API; its session is minted (a login would cost a second bcrypt run). */
@@ -116,7 +124,7 @@ export class FuzzWorld {
     return (row?.failures ?? 0) >= validateEnvironment(process.env).LOGIN_FAILURES_PER_ACCOUNT;
   }
 
-  private async ids(table: 'tasks' | 'categories' | 'sessions' | 'trash', userId: string, exclude = ''): Promise<string[]> {
+  private async ids(table: 'tasks' | 'categories' | 'sessions' | 'trash' | 'webhooks', userId: string, exclude = ''): Promise<string[]> {
     const from = table === 'trash' ? 'tasks where deleted_at is not null and' : `${table} where`;
     const rows = await sql<{ id: string }>(this.app, `select id::text from ${from} user_id = ? and id::text <> ? order by id`, [userId, exclude]);
     return rows.map((row) => row.id);
@@ -136,6 +144,8 @@ export class FuzzWorld {
       case 'otherSession': return pickFrom(await this.ids('sessions', this.other.id));
       case 'trashedTask': return pickFrom(await this.ids('trash', owner.id));
       case 'otherTrashedTask': return pickFrom(await this.ids('trash', this.other.id));
+      case 'webhook': return pickFrom(await this.ids('webhooks', owner.id));
+      case 'otherWebhook': return pickFrom(await this.ids('webhooks', this.other.id));
       case 'password': return caller?.password ?? target.password;
       case 'loginName': return [target.username, target.email, target.username.toUpperCase(), ` ${target.email} `][value.pick % 4];
       case 'otherEmail': return this.other.email;
@@ -168,6 +178,12 @@ export class FuzzWorld {
     const caller = await this.callerFor(operation);
     const pathId = request.pathId instanceof Marker ? await this.resolve(request.pathId, caller, undefined) : request.pathId;
     let url = pathId === undefined ? operation.path : operation.path.replace('{id}', request.rawPathId ? pathId : percentEncode(pathId));
+    if (url.includes('{deliveryId}')) {
+      // The webhook's first attempt when it has one, else an id no attempt has.
+      const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(pathId ?? '');
+      const [attempt] = isUuid ? await sql<{ id: string }>(this.app, 'select id::text from webhook_attempts where webhook_id = ? order by id limit 1', [pathId]) : [];
+      url = url.replace('{deliveryId}', attempt?.id ?? '1');
+    }
     const query: string[] = [];
     for (const [name, value] of request.query) {
       const resolved = value instanceof Marker ? await this.resolve(value, caller, undefined) : value;
