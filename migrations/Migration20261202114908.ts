@@ -11,6 +11,7 @@ export class Migration20261202114908 extends Migration {
     this.addSql(`create table "webhook_messages" ("id" uuid not null, "webhook_id" uuid not null, "user_id" uuid not null, "seq" bigint not null, "event_type" varchar(50) not null, "entity_type" varchar(20) not null, "entity_id" uuid not null, "state" text not null default 'pending', "attempts" smallint not null default 0, "payload" text null, "created_at" timestamptz not null default now(), "next_attempt_at" timestamptz not null, primary key ("id"));`);
     this.addSql(`create index "webhook_messages_webhook_idx" on "webhook_messages" ("webhook_id", "created_at");`);
     this.addSql(`create index "webhook_messages_due_idx" on "webhook_messages" ("next_attempt_at") where state = 'pending';`);
+    this.addSql(`create index "webhook_messages_finished_idx" on "webhook_messages" ("created_at") where state <> 'pending';`);
 
     this.addSql(`create table "webhook_attempts" ("id" bigserial primary key, "webhook_id" uuid not null, "message_id" uuid not null, "attempt" smallint not null, "at" timestamptz not null default now(), "status_code" smallint null, "duration_ms" int not null, "error" varchar(300) null);`);
     this.addSql(`create index "webhook_attempts_webhook_id_idx" on "webhook_attempts" ("webhook_id", "id");`);

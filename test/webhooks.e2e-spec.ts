@@ -4,6 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { WebhookDispatcher } from '../src/webhooks/webhook-dispatcher.js';
 import { WebhookRepository } from '../src/webhooks/webhook.repository.js';
+import { WebhooksService } from '../src/webhooks/webhooks.service.js';
 import { registerAndLogin, type TestAccount } from './support/accounts.js';
 import { createTestApp, truncateAll } from './support/test-app.js';
 import { apiClient, createTask, expectProblem, sql, type Call } from './support/tasks-fixtures.js';
@@ -208,5 +209,15 @@ describe('webhook delivery', () => {
     await waitFor(async () => receiver.deliveries.length >= 2, 'receiver.deliveries.length >= 2');
     expect(receiver.deliveries[1].headers['webhook-id']).toBe(receiver.deliveries[0].headers['webhook-id']);
     expect((await call(account, 'POST', `/webhooks/${id}/deliveries/999999999/redeliver`)).statusCode).toBe(404);
+  });
+
+  it('deletes delivered messages and their attempts after WEBHOOK_LOG_RETENTION, keeping pending ones', async () => {
+    const { id } = await subscribe();
+    await createTask(call, account, { title: 'old news' });
+    await waitFor(async () => (await call(account, 'GET', `/webhooks/${id}/deliveries`)).json().items.length >= 1, 'a delivered message');
+    await sql(app, "update webhook_messages set created_at = now() - interval '8 days' where webhook_id = ?", [id]);
+    expect(await app.get(WebhooksService).pruneLog()).toBeGreaterThanOrEqual(1);
+    expect((await call(account, 'GET', `/webhooks/${id}/deliveries`)).json().items).toEqual([]);
+    expect(await sql(app, 'select 1 from webhook_messages where webhook_id = ?', [id])).toEqual([]);
   });
 });

@@ -209,6 +209,10 @@ export class Environment {
   @IsString()
   WEBHOOK_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,10h';
 
+  /** Delivered and failed webhook messages, with their attempts, are deleted after this. */
+  @Matches(DURATION_PATTERN, { message: 'WEBHOOK_LOG_RETENTION must be a duration such as 7d or 168h' })
+  WEBHOOK_LOG_RETENTION = '7d';
+
   /** A receiver that has not answered within this is retried later. */
   @Transform(toInteger)
   @IsInt()
@@ -328,6 +332,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   parseDuration(environment.ACTIVITY_RETENTION);
   parseDuration(environment.TRASH_RETENTION);
   parseDuration(environment.IDEMPOTENCY_TTL);
+  parseDuration(environment.WEBHOOK_LOG_RETENTION);
   if (!environment.WEBHOOK_RETRY_SCHEDULE.split(',').every((delay) => DURATION_PATTERN.test(delay.trim()))) {
     throw new Error('Invalid environment configuration:\n  WEBHOOK_RETRY_SCHEDULE must be comma-separated durations such as 5s,5m,30m,2h');
   }

@@ -16,6 +16,8 @@ export type MessageState = (typeof MESSAGE_STATES)[number];
 @Entity({ tableName: 'webhook_messages' })
 @Index({ name: 'webhook_messages_due_idx', properties: ['nextAttemptAt'], where: "state = 'pending'" })
 @Index({ name: 'webhook_messages_webhook_idx', properties: ['webhook', 'createdAt'] })
+// The retention job deletes finished messages by age across every user.
+@Index({ name: 'webhook_messages_finished_idx', properties: ['createdAt'], where: "state <> 'pending'" })
 export class WebhookMessage {
   [OptionalProps]?: 'state' | 'attempts' | 'payload' | 'createdAt';
 

@@ -6,7 +6,10 @@ import { validationProblem } from '../common/errors/api-problem.exception.js';
 import { quotaExceeded } from '../common/errors/quota-exceeded.js';
 import { decodeCursor, encodeCursor, listFingerprint } from '../common/keyset-cursor.js';
 import { Environment } from '../config/environment.js';
+import { ExclusiveJobs } from '../database/exclusive-job.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
+import { parseDuration } from '../config/duration.js';
+import { Interval } from '@nestjs/schedule';
 import { User } from '../users/user.entity.js';
 import { addressProblem, urlProblem } from './webhook-address.js';
 import { WebhookAttempt } from './webhook-attempt.entity.js';
@@ -16,6 +19,7 @@ import type { CreateWebhookDto, UpdateWebhookDto, WebhookDeliveryPageResponse, W
 
 /** How long a rotated-out secret keeps signing beside the new one. */
 const ROTATION_OVERLAP_MS = 24 * 3_600_000;
+const PRUNE_INTERVAL_MS = 60 * 60_000;
 const DELIVERIES = listFingerprint({ list: 'webhook-deliveries', sort: '-id' });
 
 /** `whsec_` and 24 random bytes in base64, the Standard Webhooks secret format. */
@@ -36,6 +40,7 @@ export class WebhooksService {
   constructor(
     private readonly em: EntityManager,
     private readonly unitOfWork: UnitOfWork,
+    private readonly jobs: ExclusiveJobs,
     @Inject(Environment) private readonly environment: Environment,
   ) {}
 
@@ -134,6 +139,17 @@ export class WebhooksService {
       throw new NotFoundException('No such delivery.');
     }
     await this.em.nativeUpdate(WebhookMessage, { id: attempt.message.id }, { state: 'pending', nextAttemptAt: new Date() });
+  }
+
+  /** Delivered and failed messages older than WEBHOOK_LOG_RETENTION go, with their attempts. */
+  @Interval(PRUNE_INTERVAL_MS)
+  async pruneLog(): Promise<number> {
+    let removed = 0;
+    await this.jobs.run('webhook-log-retention', async () => {
+      const cutoff = new Date(Date.now() - parseDuration(this.environment.WEBHOOK_LOG_RETENTION));
+      removed = await this.em.nativeDelete(WebhookMessage, { state: { $ne: 'pending' }, createdAt: { $lt: cutoff } });
+    });
+    return removed;
   }
 
   private async findOwned(userId: string, webhookId: string, em: EntityManager = this.em): Promise<Webhook> {
