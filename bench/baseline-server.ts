@@ -12,11 +12,12 @@ import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import type { ActivityAction } from '../src/activity/activity.entity.js';
 import { LAST_USED_REFRESH_SECONDS } from '../src/auth/session.repository.js';
+import { requestFingerprint } from '../src/idempotency/idempotency-key.js';
 import { eventTypeOf } from '../src/webhooks/webhook-events.js';
 import { decodeCursor, encodeCursor, isCursorTimestamp, listFingerprint } from '../src/common/keyset-cursor.js';
 import {
   APPEND_ACTIVITY,
-  ENQUEUE_WEBHOOK_MESSAGES,
+  ENQUEUE_WEBHOOK_MESSAGES, IDEMPOTENCY_FIND, IDEMPOTENCY_LOCK, IDEMPOTENCY_STORE,
   CATEGORY_OWNED, FIRST_PAGE, INSERT_TASK, LIVE_TASK, LOCK_OWNER, NEXT_PAGE,
   SESSION_LOOKUP, SESSION_TOUCH, TRASHED_TASK, updateIfVersion, WRITABLE_COLUMNS, type WritableColumn,
 } from './baseline-sql.js';
@@ -139,7 +140,7 @@ function taskIdOf(request: FastifyRequest): string {
 }
 
 /** Checks the body the way the DTOs would (minimally); the category must be the caller's. */
-async function columnValues(userId: string, input: TaskInput): Promise<ColumnValues> {
+async function columnValues(userId: string, input: TaskInput, client?: pg.PoolClient): Promise<ColumnValues> {
   if (typeof input !== 'object' || input === null) throw new HttpError(400, 'body must be an object');
   const title = typeof input.title === 'string' ? input.title.trim() : input.title;
   if (title !== undefined && (typeof title !== 'string' || title.length < 1 || title.length > 200)) throw new HttpError(400, 'title');
@@ -147,7 +148,9 @@ async function columnValues(userId: string, input: TaskInput): Promise<ColumnVal
   if (input.priority !== undefined && !PRIORITIES.includes(input.priority)) throw new HttpError(400, 'priority');
   const categoryId = input.categoryId?.toLowerCase() ?? input.categoryId;
   if (categoryId) {
-    const [{ count }] = await query<{ count: string }>(CATEGORY_OWNED, [categoryId, userId]);
+    const [{ count }] = client
+      ? (await client.query<{ count: string }>(CATEGORY_OWNED, [categoryId, userId])).rows
+      : await query<{ count: string }>(CATEGORY_OWNED, [categoryId, userId]);
     if (count === '0') throw new HttpError(400, 'categoryId must be one of your categories');
   }
   return {
@@ -241,9 +244,18 @@ app.get('/api/v1/tasks/:id', async (request, reply) => {
 
 app.post('/api/v1/tasks', async (request, reply) => {
   const userId = await authenticate(request);
+  const key = request.headers['idempotency-key'];
+  if (typeof key === 'string') {
+    return transaction((client) => onceUnderKey(client, request, reply, userId, key, () => createTask(request, reply, userId, client)));
+  }
+  return createTask(request, reply, userId);
+});
+
+/** POST /tasks; inside an idempotent request's transaction (`client`), its writes are a savepoint, as the unit of work's. */
+async function createTask(request: FastifyRequest, reply: FastifyReply, userId: string, client?: pg.PoolClient) {
   const input = request.body as TaskInput;
   if (typeof input?.title !== 'string') throw new HttpError(400, 'title is required');
-  const values = await columnValues(userId, input);
+  const values = await columnValues(userId, input, client);
   const now = new Date();
   const status = values.status ?? 'pending';
   const task: TaskRow = {
@@ -252,17 +264,44 @@ app.post('/api/v1/tasks', async (request, reply) => {
     completed_at: status === 'completed' ? now : null, created_at: now, updated_at: now, version: 1, deleted_at: null,
   };
   const response = toResponse(task);
-  await transaction(async (client) => {
-    if ((await client.query(LOCK_OWNER, [userId, MAX_TASKS_PER_USER])).rowCount === 0) throw new HttpError(403, 'quota exceeded');
-    await client.query(INSERT_TASK, [
+  const write = async (tx: pg.PoolClient) => {
+    if ((await tx.query(LOCK_OWNER, [userId, MAX_TASKS_PER_USER])).rowCount === 0) throw new HttpError(403, 'quota exceeded');
+    await tx.query(INSERT_TASK, [
       task.id, userId, task.title, task.description, task.status, task.priority, task.due_date, task.category_id,
       task.completed_at, task.created_at, task.updated_at, task.version, task.deleted_at,
     ]);
-    await recordActivity(client, request, userId, task.id, 'create', fieldChanges(null, response));
-  });
+    await recordActivity(tx, request, userId, task.id, 'create', fieldChanges(null, response));
+  };
+  if (client) {
+    await client.query('savepoint trx1');
+    await write(client);
+    await client.query('release savepoint trx1');
+  } else {
+    await transaction(write);
+  }
   void reply.status(201).header('Location', `/api/v1/tasks/${task.id}`);
   return withEtag(reply, response);
-});
+}
+
+/** IdempotencyService.run by hand: the lock on (user, key), the stored answer or the write, and the answer stored. */
+async function onceUnderKey(client: pg.PoolClient, request: FastifyRequest, reply: FastifyReply, userId: string, key: string, write: () => Promise<unknown>) {
+  const fingerprint = requestFingerprint(request);
+  const { rows: [{ locked }] } = await client.query<{ locked: boolean }>(IDEMPOTENCY_LOCK, [`idempotency:${userId}:${key}`]);
+  if (!locked) throw new HttpError(409, 'in flight');
+  const now = new Date();
+  const { rows: [stored] } = await client.query(IDEMPOTENCY_FIND, [userId, key, now]);
+  if (stored) {
+    if (stored.fingerprint !== fingerprint) throw new HttpError(422, 'idempotency key mismatch');
+    void reply.status(stored.status).headers({ ...stored.headers, 'idempotent-replayed': 'true' }).type('application/json; charset=utf-8');
+    return stored.body;
+  }
+  const value = await write();
+  const headers = Object.fromEntries(['etag', 'location'].flatMap((name) => (reply.hasHeader(name) ? [[name, String(reply.getHeader(name))]] : [])));
+  await client.query(IDEMPOTENCY_STORE, [userId, key, fingerprint, reply.statusCode, JSON.stringify(headers), JSON.stringify(value), new Date(now.getTime() + IDEMPOTENCY_TTL_MS)]);
+  return value;
+}
+
+const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 
 /** Only changed columns; completing sets completed_at, leaving completed clears it. */
 app.patch('/api/v1/tasks/:id', async (request, reply) =>

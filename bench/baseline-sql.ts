@@ -78,3 +78,13 @@ export const ENQUEUE_WEBHOOK_MESSAGES = `with queued as (
        and (event.type = any(w."events") or split_part(event.type, '.', 1) || '.*' = any(w."events"))
     returning 1)
   select pg_notify('webhook_messages_queued', '') from queued limit 1`;
+
+/** IdempotencyService.run: the advisory lock on (user, key), then the stored answer, if any. */
+export const IDEMPOTENCY_LOCK = 'select pg_try_advisory_xact_lock(hashtextextended($1, 0)) as locked';
+export const IDEMPOTENCY_FIND = `select "fingerprint", "status", "headers", "body" from "idempotency_records"
+  where "user_id" = $1 and "key" = $2 and "expires_at" > $3`;
+/** IdempotencyRepository.store. */
+export const IDEMPOTENCY_STORE = `insert into "idempotency_records" ("user_id", "key", "fingerprint", "status", "headers", "body", "expires_at")
+  select $1, $2, $3, $4, $5::jsonb, $6, $7 where exists (select 1 from "users" where "id" = $1)
+  on conflict ("user_id", "key") do update set "fingerprint" = excluded."fingerprint", "status" = excluded."status",
+    "headers" = excluded."headers", "body" = excluded."body", "expires_at" = excluded."expires_at"`;

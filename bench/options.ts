@@ -54,7 +54,7 @@ export const USAGE = `Usage: npm run bench [-- --smoke] [--rounds N] [--seconds 
   --smoke      tiny data, one short round (CI): fails only if the harness breaks
   --rounds N   recorded A/B rounds per comparison (full: ${FULL.rounds})
   --seconds S  seconds per side per round (full: ${FULL.seconds})
-  --only ids   comparisons to run: list,get,depth,login,loginLatency,registerFlood,create,update,trash,memory
+  --only ids   comparisons to run: list,get,depth,login,loginLatency,registerFlood,create,idempotentCreate,update,trash,memory
   BENCH_DATABASE_URL  use this PostgreSQL (database name must contain "bench") instead of an embedded one`;
 
 export function parseOptions(argv: string[]): Profile | null {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Fixture } from './seed.js';
 import { PAGE_SIZE } from './seed.js';
 
@@ -19,7 +20,7 @@ export type RequestStream = (i: number) => RequestSpec;
  */
 export type RequestSequence = readonly RequestStream[];
 
-export type Route = 'list' | 'get' | 'create' | 'update' | 'trash' | 'restore' | 'firstPage' | 'deepPage' | 'login' | 'register';
+export type Route = 'list' | 'get' | 'create' | 'idempotentCreate' | 'update' | 'trash' | 'restore' | 'firstPage' | 'deepPage' | 'login' | 'register';
 
 /** The register flood comes from this many client addresses (X-Forwarded-For; the API trusts 127.0.0.1). */
 export const FLOOD_ADDRESSES = 4;
@@ -38,21 +39,27 @@ export function requestStreams(fixture: Fixture): Record<Route, RequestStream> {
   // Distinct per run too: the database keeps the accounts of earlier rounds.
   const run = Date.now().toString(36);
   const dueDate = (i: number) => new Date(Date.UTC(2027, i % 12, 1 + (i % 28), 17)).toISOString();
+  const create = (i: number): RequestSpec => ({
+    method: 'POST',
+    path: '/api/v1/tasks',
+    headers: { ...bearer(user(i).token), ...json },
+    body: JSON.stringify({
+      title: `${CREATED_TITLE_PREFIX} ${i}`,
+      description: 'Created by the benchmark',
+      priority: PRIORITIES[i % 3],
+      dueDate: dueDate(i),
+      categoryId: user(i).categoryId,
+    }),
+  });
   return {
     list: (i) => ({ method: 'GET', path: `/api/v1/tasks?limit=${PAGE_SIZE}`, headers: bearer(user(i).token) }),
     get: (i) => ({ method: 'GET', path: `/api/v1/tasks/${user(i).taskId}`, headers: bearer(user(i).token) }),
-    create: (i) => ({
-      method: 'POST',
-      path: '/api/v1/tasks',
-      headers: { ...bearer(user(i).token), ...json },
-      body: JSON.stringify({
-        title: `${CREATED_TITLE_PREFIX} ${i}`,
-        description: 'Created by the benchmark',
-        priority: PRIORITIES[i % 3],
-        dueDate: dueDate(i),
-        categoryId: user(i).categoryId,
-      }),
-    }),
+    create,
+    // The same create under a fresh Idempotency-Key each time: the key's lock, lookup and stored answer.
+    idempotentCreate: (i) => {
+      const spec = create(i);
+      return { ...spec, headers: { ...spec.headers, 'idempotency-key': randomUUID() } };
+    },
     // Each user's own task: ten connections never write the same row at once (no version conflicts).
     update: (i) => ({
       method: 'PATCH',

@@ -64,6 +64,7 @@ const STATEMENT_ROUTES: Array<[Route, string, boolean]> = [
   ['list', 'GET /api/v1/tasks?limit=50', false],
   ['get', 'GET /api/v1/tasks/{id}', false],
   ['create', 'POST /api/v1/tasks', true],
+  ['idempotentCreate', 'POST /api/v1/tasks with an Idempotency-Key', true],
   ['update', 'PATCH /api/v1/tasks/{id}', true],
   // The same tasks: what DELETE moved to the trash, restore brings back.
   ['trash', 'DELETE /api/v1/tasks/{id}', true],
@@ -95,6 +96,8 @@ async function main(): Promise<void> {
       const server = await startProductionApi({
         ...serverEnvironment(database.url),
         SHUTDOWN_DRAIN_MS: '0',
+        // Messages are queued in the write as always; delivering them is another instance's work here.
+        WEBHOOK_DISPATCH: 'false',
         // e.g. BENCH_API_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=bench/results' profiles the API
         NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS ?? process.env.NODE_OPTIONS,
       });
@@ -117,6 +120,17 @@ async function main(): Promise<void> {
         await client.query(`delete from tasks where title like '${CREATED_TITLE_PREFIX}%'`);
         await client.query('vacuum analyze tasks');
       });
+    const BENCH_WEBHOOK_URL = 'http://127.0.0.1:9/bench';
+    const subscribeWebhooks = () =>
+      withClient(database.url, async (client) => {
+        await client.query(
+          `insert into webhooks (id, user_id, url, events, secret)
+           select gen_random_uuid(), u.id, $1::text, '{task.created}', 'whsec_' || encode(decode(md5(random()::text), 'hex'), 'base64')
+             from users u where not exists (select 1 from webhooks w where w.user_id = u.id and w.url = $1::text)`,
+          [BENCH_WEBHOOK_URL],
+        );
+      });
+    const unsubscribeWebhooks = () => withClient(database.url, (client) => client.query('delete from webhooks where url = $1', [BENCH_WEBHOOK_URL]).then(() => undefined));
     const restoreTrashedTasks = () =>
       withClient(database.url, async (client) => {
         // Requests still running when the load stopped (a DELETE whose restore never came) end first.
@@ -157,7 +171,7 @@ async function main(): Promise<void> {
     }
 
     const context: Context = {
-      profile, api, baseline, streams, log, removeCreatedTasks, restoreTrashedTasks,
+      profile, api, baseline, streams, log, removeCreatedTasks, restoreTrashedTasks, subscribeWebhooks, unsubscribeWebhooks,
       bcryptLoop: bcrypt.run,
       startApi,
       startBaseline,

@@ -18,6 +18,9 @@ export interface Context {
   bcryptLoop: (seconds: number, concurrency: number) => Promise<Measurement>;
   /** Deletes the tasks POST created, so later scenarios see the seeded data. */
   removeCreatedTasks: () => Promise<void>;
+  /** Subscribes every user to task.created (once), and removes those webhooks with their messages. */
+  subscribeWebhooks: () => Promise<void>;
+  unsubscribeWebhooks: () => Promise<void>;
   /** Takes every task out of the trash (a run can stop between a DELETE and its restore). */
   restoreTrashedTasks: () => Promise<void>;
   startApi: () => Promise<ServerProcess>;
@@ -98,6 +101,11 @@ function comparisons(ctx: Context): Comparison[] {
     await ctx.restoreTrashedTasks();
     return measured;
   };
+  // Every user gets a webhook for the idempotent creates (the API does not deliver in the benchmark: WEBHOOK_DISPATCH=false).
+  const withWebhooks = (side: Side): Side => async (seconds) => {
+    await ctx.subscribeWebhooks();
+    return side(seconds);
+  };
   const trash = versusBaseline(
     'trash', 'DELETE /api/v1/tasks/{id} then POST /api/v1/tasks/{id}/restore of the same task, alternating', 0.6, [streams.trash, streams.restore],
   );
@@ -126,6 +134,15 @@ function comparisons(ctx: Context): Comparison[] {
       labels: ['list during register flood', 'list alone'], ratioOf: 'p99', goal: atMost(2), a: probeDuringRegisterFlood, b: probe,
     },
     versusBaseline('create', 'POST /api/v1/tasks (with a category)', 0.65, 'create', ctx.removeCreatedTasks),
+    {
+      ...versusBaseline('idempotentCreate', 'POST /api/v1/tasks with an Idempotency-Key, every user subscribed to task.created (an outbox row per write)', 0.6, 'idempotentCreate'),
+      a: withWebhooks(closedLoop(api, 'idempotentCreate')),
+      b: withWebhooks(closedLoop(baseline, 'idempotentCreate')),
+      after: async () => {
+        await ctx.unsubscribeWebhooks();
+        await ctx.removeCreatedTasks();
+      },
+    },
     versusBaseline('update', 'PATCH /api/v1/tasks/{id} (title, status, priority)', 0.65, 'update'),
     { ...trash, a: thenRestore(trash.a), b: thenRestore(trash.b) },
   ];

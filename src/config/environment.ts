@@ -227,6 +227,11 @@ export class Environment {
   @Max(60_000)
   WEBHOOK_POLL_INTERVAL_MS = 1_000;
 
+  /** false: this instance queues webhook messages but leaves their delivery to instances where it is true. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  WEBHOOK_DISPATCH = true;
+
   /** Allows webhooks to loopback and private addresses: for tests and private networks only. */
   @Transform(toBoolean)
   @IsBoolean()

@@ -48,7 +48,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.timer) {
+    if (this.timer || !this.environment.WEBHOOK_DISPATCH) {
       return;
     }
     this.closed = false;
