@@ -53,11 +53,26 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     }
     this.closed = false;
     this.timer = setInterval(() => this.wake(), this.environment.WEBHOOK_POLL_INTERVAL_MS).unref();
-    this.stopListening = await this.notifications.listen(WEBHOOK_MESSAGES_CHANNEL, () => this.wake()).catch((error: unknown) => {
-      // Polling still delivers; the notification only makes it prompt.
-      this.logger.warn(`Not listening for queued webhook messages: ${(error as Error).message}`);
-      return undefined;
-    });
+    await this.listen();
+  }
+
+  /** Wakes on each queued message's NOTIFY; listens again a second after the connection is lost. */
+  private async listen(): Promise<void> {
+    if (this.closed) {
+      return;
+    }
+    this.stopListening = await this.notifications
+      .listen(WEBHOOK_MESSAGES_CHANNEL, (payload) => {
+        this.wake();
+        if (payload === null && !this.closed) {
+          setTimeout(() => void this.listen(), 1_000).unref();
+        }
+      })
+      .catch((error: unknown) => {
+        // Polling still delivers; the notification only makes it prompt.
+        this.logger.warn(`Not listening for queued webhook messages: ${(error as Error).message}`);
+        return undefined;
+      });
   }
 
   async onModuleDestroy(): Promise<void> {
