@@ -3,7 +3,7 @@ import type { TaskPriority, TaskStatus } from '../task-enums.js';
 import { CategoryIdField, DescriptionField, DueDateField, PriorityField, StatusField, TitleField } from './task-fields.js';
 
 export class CreateTaskDto {
-  @ClientChosenIdField('task')
+  @ClientChosenIdField('task', '0192f0c1-7b1e-7c3a-9d2e-4f5a6b7c8d9e')
   id?: string;
 
   @TitleField()
