@@ -1,27 +1,9 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { registerAndLogin, type TestAccount } from './support/accounts.js';
-import { createTestApp, truncateAll } from './support/test-app.js';
-import { apiClient, createCategory, createTask, expectProblem, sql, type Call } from './support/tasks-fixtures.js';
+import { apiTest } from './support/api-test.js';
+import { createCategory, createTask, expectProblem, sql } from './support/tasks-fixtures.js';
 
-let app: NestFastifyApplication;
-let call: Call;
-let serverErrors: string[];
-
-beforeAll(async () => {
-  process.env.RATE_LIMIT_PER_MINUTE = '100000';
-  app = await createTestApp();
-  await truncateAll(app);
-  ({ call, serverErrors } = apiClient(app));
-});
-
-afterAll(async () => {
-  delete process.env.RATE_LIMIT_PER_MINUTE;
-  await app.close();
-});
-
-afterEach(() => {
-  expect(serverErrors.splice(0)).toEqual([]);
-});
+const api = apiTest({ RATE_LIMIT_PER_MINUTE: '100000' });
+const { call } = api;
 
 interface Change {
   seq: number;
@@ -53,7 +35,7 @@ describe('GET /changes', () => {
   let account: TestAccount;
 
   beforeEach(async () => {
-    account = await registerAndLogin(app);
+    account = await registerAndLogin(api.app);
   });
 
   it('without a cursor answers an empty page positioned at now', async () => {
@@ -129,7 +111,7 @@ describe('GET /changes', () => {
   });
 
   it('shows nothing of another user, and refuses their cursor with 400', async () => {
-    const other = await registerAndLogin(app);
+    const other = await registerAndLogin(api.app);
     const start = await changes(account);
     await createTask(call, other, { title: 'not yours' });
     expect((await changes(account, start.cursor)).changes).toEqual([]);
@@ -158,7 +140,7 @@ describe('GET /changes', () => {
     await createTask(call, account, { title: 'pruned' });
     await createTask(call, account, { title: 'kept' });
     // What the activity retention job does to old entries, done to the first of the two.
-    await sql(app, 'delete from activity where user_id = ? and seq = (select min(seq) from activity where user_id = ? and seq > ?)', [account.id, account.id, s]);
+    await sql(api.app, 'delete from activity where user_id = ? and seq = (select min(seq) from activity where user_id = ? and seq > ?)', [account.id, account.id, s]);
     const gap = await call(account, 'GET', `/changes?cursor=${cursor}`);
     expectProblem(gap, 410);
   });
@@ -166,7 +148,7 @@ describe('GET /changes', () => {
 
 describe('the feed under concurrent writers', () => {
   it('never skips a change: a follower polling meanwhile mirrors a fresh full listing exactly', async () => {
-    const account = await registerAndLogin(app);
+    const account = await registerAndLogin(api.app);
     const seed = await Promise.all([0, 1].map((i) => createCategory(call, account, { name: `Category ${i}`, color: '#abcdef' })));
     const mirror = new Map<string, Record<string, unknown>>();
     let cursor = (await changes(account)).cursor;

@@ -1,35 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/core';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import { IdempotencyService } from '../src/idempotency/idempotency.service.js';
 import { registerAndLogin, type TestAccount } from './support/accounts.js';
-import { createTestApp, truncateAll } from './support/test-app.js';
-import { apiClient, createTask, expectProblem, sql, type Call } from './support/tasks-fixtures.js';
+import { apiTest } from './support/api-test.js';
+import { createTask, expectProblem, sql } from './support/tasks-fixtures.js';
 
-let app: NestFastifyApplication;
-let call: Call;
-let serverErrors: string[];
+const api = apiTest({ RATE_LIMIT_PER_MINUTE: '100000' });
+const { call } = api;
 let account: TestAccount;
 
-beforeAll(async () => {
-  process.env.RATE_LIMIT_PER_MINUTE = '100000';
-  app = await createTestApp();
-  await truncateAll(app);
-  ({ call, serverErrors } = apiClient(app));
-});
-
-afterAll(async () => {
-  delete process.env.RATE_LIMIT_PER_MINUTE;
-  await app.close();
-});
-
 beforeEach(async () => {
-  account = await registerAndLogin(app);
-});
-
-afterEach(() => {
-  expect(serverErrors.splice(0)).toEqual([]);
+  account = await registerAndLogin(api.app);
 });
 
 const withKey = (key: string, payload?: object, headers: Record<string, string> = {}) => ({
@@ -37,8 +19,8 @@ const withKey = (key: string, payload?: object, headers: Record<string, string> 
   ...(payload !== undefined && { payload }),
 });
 
-const countTasks = async (owner: TestAccount) => Number((await sql<{ n: string }>(app, 'select count(*) as n from tasks where user_id = ?', [owner.id]))[0].n);
-const countActivity = async (owner: TestAccount) => Number((await sql<{ n: string }>(app, 'select count(*) as n from activity where user_id = ?', [owner.id]))[0].n);
+const countTasks = async (owner: TestAccount) => Number((await sql<{ n: string }>(api.app, 'select count(*) as n from tasks where user_id = ?', [owner.id]))[0].n);
+const countActivity = async (owner: TestAccount) => Number((await sql<{ n: string }>(api.app, 'select count(*) as n from activity where user_id = ?', [owner.id]))[0].n);
 
 describe('Idempotency-Key', () => {
   it('answers a repeated create with the stored answer, byte for byte, and creates one task', async () => {
@@ -85,7 +67,7 @@ describe('Idempotency-Key', () => {
 
   it('answers 409 idempotency-key-in-flight with Retry-After while the first request holds the key', async () => {
     // The lock the first request's transaction holds, taken on a connection of its own as if that request were running.
-    const holder = new pg.Client({ connectionString: app.get(MikroORM).config.get('clientUrl') });
+    const holder = new pg.Client({ connectionString: api.app.get(MikroORM).config.get('clientUrl') });
     await holder.connect();
     try {
       await holder.query('begin');
@@ -123,11 +105,11 @@ describe('Idempotency-Key', () => {
   it('deletes an account under a key without storing an answer for the user it removed', async () => {
     const response = await call(account, 'DELETE', '/users/me', withKey('goodbye', { password: account.password }));
     expect(response.statusCode).toBe(204);
-    expect(await sql(app, 'select 1 from idempotency_records where user_id = ?', [account.id])).toEqual([]);
+    expect(await sql(api.app, 'select 1 from idempotency_records where user_id = ?', [account.id])).toEqual([]);
   });
 
   it('scopes keys to the user', async () => {
-    const other = await registerAndLogin(app);
+    const other = await registerAndLogin(api.app);
     await call(account, 'POST', '/tasks', withKey('shared-name', { title: 'mine' }));
     const theirs = await call(other, 'POST', '/tasks', withKey('shared-name', { title: 'theirs' }));
     expect([theirs.statusCode, theirs.json().title, theirs.headers['idempotent-replayed']]).toEqual([201, 'theirs', undefined]);
@@ -142,13 +124,13 @@ describe('Idempotency-Key', () => {
 
   it('forgets a key after IDEMPOTENCY_TTL, and the hourly job deletes expired records', async () => {
     await call(account, 'POST', '/tasks', withKey('old', { title: 'long ago' }));
-    await sql(app, "update idempotency_records set expires_at = now() - interval '1 second' where user_id = ?", [account.id]);
+    await sql(api.app, "update idempotency_records set expires_at = now() - interval '1 second' where user_id = ?", [account.id]);
     const again = await call(account, 'POST', '/tasks', withKey('old', { title: 'long ago' }));
     expect([again.statusCode, again.headers['idempotent-replayed']]).toEqual([201, undefined]);
     expect(await countTasks(account)).toBe(2);
-    await sql(app, "update idempotency_records set expires_at = now() - interval '1 second' where user_id = ?", [account.id]);
-    expect(await app.get(IdempotencyService).pruneExpired()).toBeGreaterThanOrEqual(1);
-    expect(await sql(app, 'select 1 from idempotency_records where user_id = ?', [account.id])).toEqual([]);
+    await sql(api.app, "update idempotency_records set expires_at = now() - interval '1 second' where user_id = ?", [account.id]);
+    expect(await api.app.get(IdempotencyService).pruneExpired()).toBeGreaterThanOrEqual(1);
+    expect(await sql(api.app, 'select 1 from idempotency_records where user_id = ?', [account.id])).toEqual([]);
   });
 });
 
@@ -175,7 +157,7 @@ describe('client-chosen ids on create', () => {
   });
 
   it("answers another user's id with a 409 that says nothing of their task or category", async () => {
-    const other = await registerAndLogin(app);
+    const other = await registerAndLogin(api.app);
     const [taskId, categoryId] = [randomUUID(), randomUUID()];
     await call(other, 'POST', '/tasks', { payload: { id: taskId, title: 'secret title' } });
     await call(other, 'POST', '/categories', { payload: { id: categoryId, name: 'Secret name' } });

@@ -1,38 +1,20 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { registerAndLogin, type TestAccount } from './support/accounts.js';
-import { createTestApp, truncateAll } from './support/test-app.js';
-import { apiClient, createTask, expectProblem, MISSING_ID, sql, type Call } from './support/tasks-fixtures.js';
+import { apiTest } from './support/api-test.js';
+import { createTask, expectProblem, MISSING_ID, sql } from './support/tasks-fixtures.js';
 
-let app: NestFastifyApplication;
-let call: Call;
-let serverErrors: string[];
+const api = apiTest({ RATE_LIMIT_PER_MINUTE: '100000' });
+const { call } = api;
 let account: TestAccount;
 
-beforeAll(async () => {
-  process.env.RATE_LIMIT_PER_MINUTE = '100000';
-  app = await createTestApp();
-  await truncateAll(app);
-  ({ call, serverErrors } = apiClient(app));
-});
-
-afterAll(async () => {
-  delete process.env.RATE_LIMIT_PER_MINUTE;
-  await app.close();
-});
-
 beforeEach(async () => {
-  account = await registerAndLogin(app);
-});
-
-afterEach(() => {
-  expect(serverErrors.splice(0)).toEqual([]);
+  account = await registerAndLogin(api.app);
 });
 
 const batch = (operations: unknown[], atomic?: boolean, headers: Record<string, string> = {}) =>
   call(account, 'POST', `/tasks/batch${atomic === undefined ? '' : `?atomic=${atomic}`}`, { payload: { operations }, headers });
 
-const taskCount = async () => Number((await sql<{ n: string }>(app, 'select count(*) as n from tasks where user_id = ?', [account.id]))[0].n);
-const activityCount = async () => Number((await sql<{ n: string }>(app, 'select count(*) as n from activity where user_id = ?', [account.id]))[0].n);
+const taskCount = async () => Number((await sql<{ n: string }>(api.app, 'select count(*) as n from tasks where user_id = ?', [account.id]))[0].n);
+const activityCount = async () => Number((await sql<{ n: string }>(api.app, 'select count(*) as n from activity where user_id = ?', [account.id]))[0].n);
 
 describe('POST /tasks/batch, one by one (default)', () => {
   it('runs each operation as its route would, in order, referring to earlier creates by ref', async () => {
@@ -72,7 +54,7 @@ describe('POST /tasks/batch, one by one (default)', () => {
   });
 
   it("treats another user's task like a missing one", async () => {
-    const other = await registerAndLogin(app);
+    const other = await registerAndLogin(api.app);
     const theirs = await createTask(call, other, { title: 'theirs' });
     const { results } = (await batch([{ op: 'update', id: theirs.id, body: { title: 'hijacked' } }, { op: 'delete', id: theirs.id }])).json();
     expect(results.map((result: { status: number }) => result.status)).toEqual([404, 404]);
