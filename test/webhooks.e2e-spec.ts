@@ -157,6 +157,23 @@ describe('webhook delivery', () => {
     ]);
   });
 
+  it('delivers each event once per attempt when several instances dispatch at once', async () => {
+    const second = await createTestApp(); // another instance on the same database, dispatching too
+    try {
+      await subscribe(['task.created']);
+      const created = await Promise.all(Array.from({ length: 20 }, (_, i) => createTask(call, account, { title: `burst ${i}` })));
+      await waitFor(async () => new Set(receiver.deliveries.map((delivery) => delivery.headers['webhook-id'])).size >= 20, 'twenty messages delivered');
+      await sleep(500);
+      const perMessage = new Map<unknown, number>();
+      for (const delivery of receiver.deliveries) perMessage.set(delivery.headers['webhook-id'], (perMessage.get(delivery.headers['webhook-id']) ?? 0) + 1);
+      expect([...perMessage.values()].every((count) => count === 1)).toBe(true);
+      const delivered = receiver.deliveries.map((delivery) => JSON.parse(delivery.body).data.entityId).sort();
+      expect(delivered).toEqual(created.map((task) => task.id).sort());
+    } finally {
+      await second.close();
+    }
+  });
+
   it('loses no event when the instance that claimed it dies before delivering', async () => {
     await subscribe();
     const dispatcher = app.get(WebhookDispatcher);
