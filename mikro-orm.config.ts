@@ -5,6 +5,8 @@ import { ActivityStream } from './src/activity/activity-stream.entity.js';
 import { Activity } from './src/activity/activity.entity.js';
 import { Session } from './src/auth/session.entity.js';
 import { Category } from './src/categories/category.entity.js';
+import { CategoryInvitation } from './src/categories/category-invitation.entity.js';
+import { CategoryMember } from './src/categories/category-member.entity.js';
 import { Task } from './src/tasks/task.entity.js';
 import { IdempotencyRecord } from './src/idempotency/idempotency-record.entity.js';
 import { WebhookAttempt } from './src/webhooks/webhook-attempt.entity.js';
@@ -48,7 +50,7 @@ export function createOrmConfig(settings: DatabaseSettings): Options {
   });
   return defineConfig({
     clientUrl: settings.url,
-    entities: [User, Session, LoginThrottle, Category, Task, Activity, ActivityStream, IdempotencyRecord, Webhook, WebhookMessage, WebhookAttempt],
+    entities: [User, Session, LoginThrottle, Category, CategoryMember, CategoryInvitation, Task, Activity, ActivityStream, IdempotencyRecord, Webhook, WebhookMessage, WebhookAttempt],
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
     preferTs: settings.preferTs,

@@ -6,8 +6,26 @@ import { ActivityRepository } from './activity.repository.js';
 export const ACTIVITY_ENTITY_TYPES = ['task', 'category'] as const;
 export type ActivityEntityType = (typeof ACTIVITY_ENTITY_TYPES)[number];
 
-/** delete = moved to the trash (tasks) or deleted (categories); purge = a trashed task deleted for good. */
-export const ACTIVITY_ACTIONS = ['create', 'update', 'toggle', 'delete', 'restore', 'purge', 'detach'] as const;
+/**
+ * delete = moved to the trash (tasks) or deleted (categories); purge = a trashed task deleted for
+ * good; member_add/member_role/member_remove = a category's members changed (changes.member);
+ * access_granted/access_revoked = the entity became visible or invisible to the stream's owner
+ * (a share accepted, a membership ended, a task moved), written only to that owner's stream.
+ */
+export const ACTIVITY_ACTIONS = [
+  'create',
+  'update',
+  'toggle',
+  'delete',
+  'restore',
+  'purge',
+  'detach',
+  'member_add',
+  'member_role',
+  'member_remove',
+  'access_granted',
+  'access_revoked',
+] as const;
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
 
 /** Field name (as the API names it) -> its value before and after the change. */

@@ -47,14 +47,19 @@ export class ActivityService {
   }
 
   /**
-   * Appends entries to the owner's stream inside the caller's unit of work: refused outside one,
+   * Appends entries to the stream of each of `streamOwners` (everyone who can see the entities:
+   * a shared category's owner and members) inside the caller's unit of work: refused outside one,
    * where the entries could commit without their change or the change without them.
    */
-  async record(ownerId: string, actor: Actor, entries: NewActivity[]): Promise<void> {
+  async record(streamOwners: string | readonly string[], actor: Actor, entries: NewActivity[]): Promise<void> {
     if (!this.em.isInTransaction()) {
       throw new Error('Activity is recorded inside the unit of work of its change');
     }
-    if (entries.length > 0) {
+    if (entries.length === 0) {
+      return;
+    }
+    // Sorted, so two transactions appending to the same streams lock them in the same order.
+    for (const ownerId of [...new Set(typeof streamOwners === 'string' ? [streamOwners] : streamOwners)].sort()) {
       const recorded = await this.activity.append(ownerId, actor.userId, actor.requestId, entries);
       await this.unitOfWork.publish(new ActivityRecorded(ownerId, recorded));
     }

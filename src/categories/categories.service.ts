@@ -96,7 +96,7 @@ export class CategoriesService {
   async remove(actor: RequestActor, categoryId: string): Promise<void> {
     await this.unitOfWork.run(async (em) => {
       const category = await this.findOwnedOrFail(actor.userId, categoryId);
-      await this.unitOfWork.publish(new CategoryRemoving(actor, categoryId));
+      await this.unitOfWork.publish(new CategoryRemoving(actor, categoryId, [actor.userId]));
       await this.record(actor, category, 'delete', {});
       em.remove(category);
       await em.flush();

@@ -16,8 +16,8 @@ import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } fr
 
 /**
  * Keeps users.task_count equal to the user's number of tasks, for the task quota
- * (TaskRepository.insertRow): one UPDATE per statement and owner however many rows the statement
- * inserts or deletes (bulk SQL and FK cascades included). Tasks never change owner.
+ * (TaskRepository.insertWithinQuota): one UPDATE per statement and owner however many rows the
+ * statement inserts or deletes (bulk SQL and FK cascades included).
  */
 const taskCountTrigger = (name: string, event: 'insert' | 'delete', sign: '+' | '-') => ({
   name,
@@ -35,6 +35,30 @@ create trigger "${name}" after ${event} on "tasks"
   for each statement execute function "tasks_${name}_fn"()`,
 });
 
+/**
+ * A task changes owner when it moves into another user's shared category or back out of one
+ * (the owner of a task is the owner of its category): the count moves with it.
+ */
+const taskOwnerChangeTrigger = {
+  name: 'task_count_moved',
+  timing: 'after' as const,
+  events: ['update' as const],
+  forEach: 'statement' as const,
+  expression: `create or replace function "tasks_task_count_moved_fn"() returns trigger as $$ begin
+  update "users" u set "task_count" = u."task_count" + moved.delta
+    from (select "user_id", sum(delta)::int as delta from (
+            select n."user_id", 1 as delta from new_tasks n join old_tasks o on o."id" = n."id" where o."user_id" <> n."user_id"
+            union all
+            select o."user_id", -1 from new_tasks n join old_tasks o on o."id" = n."id" where o."user_id" <> n."user_id") d
+          group by "user_id") moved
+   where u."id" = moved."user_id";
+  return null;
+end; $$ language plpgsql;
+create trigger "task_count_moved" after update on "tasks"
+  referencing old table as old_tasks new table as new_tasks
+  for each statement execute function "tasks_task_count_moved_fn"()`,
+};
+
 /** Every list and sort reads only tasks outside the trash, so its indexes leave trashed rows out. */
 const LIVE = 'deleted_at is null';
 
@@ -46,6 +70,7 @@ const LIVE = 'deleted_at is null';
 @Entity({ tableName: 'tasks', repository: () => TaskRepository })
 @Trigger(taskCountTrigger('task_count_up', 'insert', '+'))
 @Trigger(taskCountTrigger('task_count_down', 'delete', '-'))
+@Trigger(taskOwnerChangeTrigger)
 @Index({ name: 'tasks_user_created_at_idx', properties: ['user', 'createdAt', 'id'], where: LIVE })
 @Index({ name: 'tasks_user_updated_at_idx', properties: ['user', 'updatedAt', 'id'], where: LIVE })
 @Index({ name: 'tasks_user_due_date_idx', properties: ['user', 'dueDate', 'id'], where: LIVE })
@@ -59,6 +84,21 @@ const LIVE = 'deleted_at is null';
 @Index({ name: 'tasks_user_status_idx', properties: ['user', 'status', 'createdAt', 'id'], where: LIVE })
 @Index({ name: 'tasks_user_title_idx', properties: ['user', 'title', 'id'], where: LIVE })
 @Index({ name: 'tasks_user_category_idx', properties: ['user', 'category'], where: LIVE })
+// The same sorts within one category: a member's list merges one index scan per shared category.
+@Index({ name: 'tasks_category_created_at_idx', properties: ['category', 'createdAt', 'id'], where: LIVE })
+@Index({ name: 'tasks_category_updated_at_idx', properties: ['category', 'updatedAt', 'id'], where: LIVE })
+@Index({ name: 'tasks_category_due_date_idx', properties: ['category', 'dueDate', 'id'], where: LIVE })
+@Index({
+  name: 'tasks_category_due_date_desc_idx',
+  expression:
+    'create index "tasks_category_due_date_desc_idx" on "tasks" ("category_id", "due_date" desc nulls last, "id" desc) where deleted_at is null',
+})
+@Index({ name: 'tasks_category_priority_idx', properties: ['category', 'priorityRank', 'id'], where: LIVE })
+@Index({ name: 'tasks_category_title_idx', properties: ['category', 'title', 'id'], where: LIVE })
+// Account deletion hands the tasks a user created in others' categories to those owners, and
+// removing a member unassigns them.
+@Index({ name: 'tasks_created_by_idx', properties: ['createdBy'] })
+@Index({ name: 'tasks_assignee_idx', properties: ['assignee'] })
 // ON DELETE SET NULL and the detach on category deletion look tasks up by category alone.
 @Index({ name: 'tasks_category_id_idx', properties: ['category'] })
 // The trash list (newest first) and the retention job's scan of old trash.
@@ -75,7 +115,9 @@ export class Task {
     | 'updatedAt'
     | 'version'
     | 'completedAt'
-    | 'deletedAt';
+    | 'deletedAt'
+    | 'createdBy'
+    | 'assignee';
 
   @PrimaryKey(UUID_PRIMARY_KEY)
   id: string = newId();
@@ -106,8 +148,20 @@ export class Task {
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   completedAt: Date | null = null;
 
+  /**
+   * The owner: the owner of the task's category, or for an uncategorised task its creator. Every
+   * list and quota is scoped by it; members of a shared category reach its tasks through the category.
+   */
   @ManyToOne({ entity: () => User, deleteRule: 'cascade', hidden: true })
   user: Rel<User>;
+
+  /** Who created it; null only once that account is gone and the task stayed with another owner. */
+  @ManyToOne({ entity: () => User, deleteRule: 'set null', nullable: true })
+  createdBy: Rel<User> | null = null;
+
+  /** The owner or a member of its category; for a private task, its creator. */
+  @ManyToOne({ entity: () => User, deleteRule: 'set null', nullable: true })
+  assignee: Rel<User> | null = null;
 
   @ManyToOne({ entity: () => Category, deleteRule: 'set null', nullable: true })
   category: Rel<Category> | null = null;
@@ -143,13 +197,15 @@ export class Task {
  * Adding a property to the entity adds it here: creation (TasksService.create) fails to compile
  * until it sets it, and test/entity-contract.e2e-spec.ts fails until the response carries it.
  */
-export type TaskRecord = Omit<Task, 'user' | 'category' | typeof EntityRepositoryType | typeof OptionalProps> & {
+export type TaskRecord = Omit<Task, 'user' | 'category' | 'createdBy' | 'assignee' | typeof EntityRepositoryType | typeof OptionalProps> & {
   user: string;
   category: string | null;
+  createdBy: string | null;
+  assignee: string | null;
 };
 
 /** Set by the server alone, never from a request body. */
-type ServerOwned = 'id' | 'user' | 'completedAt' | 'createdAt' | 'updatedAt' | 'version' | 'deletedAt' | 'priorityRank';
+type ServerOwned = 'id' | 'user' | 'createdBy' | 'completedAt' | 'createdAt' | 'updatedAt' | 'version' | 'deletedAt' | 'priorityRank';
 
 /** The properties a client may set on create and change on patch, as the entity names them. */
 export type TaskValues = Partial<Omit<TaskRecord, ServerOwned>>;

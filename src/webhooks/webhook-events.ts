@@ -21,7 +21,17 @@ const TYPE_OF_ACTION: Record<RecordedEntry['action'], string> = {
   delete: 'deleted',
   purge: 'deleted',
   restore: 'restored',
+  // Membership changes update the category; what a subscriber gains or loses access to appears
+  // to them as created or deleted (the payload's change says `access_revoked`).
+  member_add: 'updated',
+  member_role: 'updated',
+  member_remove: 'updated',
+  access_granted: 'created',
+  access_revoked: 'deleted',
 };
 
-/** The event an activity entry is delivered as: a toggle or a detach is an update, a purge a delete. */
+/**
+ * The event an activity entry is delivered as: a toggle or a detach is an update, a purge a
+ * delete, access gained or lost a creation or a deletion as the subscriber sees it.
+ */
 export const eventTypeOf = (entry: Pick<RecordedEntry, 'entityType' | 'action'>) => `${entry.entityType}.${TYPE_OF_ACTION[entry.action]}`;

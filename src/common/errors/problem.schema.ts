@@ -32,8 +32,8 @@ export class ProblemSchema {
 const WHEN: Record<number, string> = {
   400: 'Invalid input; `errors` names each field',
   401: 'Missing, invalid, expired or revoked bearer token',
-  403: 'Per-user quota reached (type `quota-exceeded`); nothing was written',
-  404: 'No such resource among the caller\'s own',
+  403: 'Per-user quota reached (type `quota-exceeded`), or a role on a shared category too weak for this action (type `forbidden`, naming the role needed); nothing was written',
+  404: 'No such resource among those the caller can see (their own, and what is shared with them)',
   409: 'Conflicts with existing data, or a request with the same Idempotency-Key is still running (type `idempotency-key-in-flight`, see Retry-After)',
   410: 'The cursor is older than the retention (type `cursor-expired`): list again and take a fresh cursor',
   412: 'If-Match does not match the current ETag',
