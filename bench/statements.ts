@@ -106,7 +106,7 @@ export async function explainPages(url: string, fixture: Fixture): Promise<PageP
   const apiQueries = await withOrm(url, async (orm) =>
     positions.map(([, position]) =>
     {
-      const { sql, params } = orm.em.fork().getRepository(Task).pageStatement(fixture.heavy.id, {}, sortSpec(LIST_SORT), position, PAGE_SIZE);
+      const { sql, params } = orm.em.fork().getRepository(Task).pageStatement({ ownerId: fixture.heavy.id, sharedCategoryIds: [] }, {}, sortSpec(LIST_SORT), position, PAGE_SIZE);
       return orm.em.getPlatform().formatQuery(sql, params);
     }),
   );

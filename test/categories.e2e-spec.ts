@@ -40,7 +40,7 @@ describe('POST /categories', () => {
     const response = await call(owner, 'POST', '/categories', { payload: { name: '  Work  ', color: '#3B82F6' } });
     expect(response.statusCode).toBe(201);
     const body = response.json();
-    expect(body).toEqual({ id: expect.stringMatching(UUID), name: 'Work', color: '#3b82f6', taskCount: 0, createdAt: expect.stringMatching(ISO_UTC), updatedAt: expect.stringMatching(ISO_UTC) });
+    expect(body).toEqual({ id: expect.stringMatching(UUID), name: 'Work', color: '#3b82f6', taskCount: 0, role: 'owner', owner: { id: owner.id, username: owner.username, name: 'Test User' }, createdAt: expect.stringMatching(ISO_UTC), updatedAt: expect.stringMatching(ISO_UTC) });
     const [row] = await sql(app, 'select name, color, user_id::text as user_id from categories where id = ?', [body.id]);
     expect(row).toEqual({ name: 'Work', color: '#3b82f6', user_id: owner.id });
   });
@@ -136,7 +136,7 @@ describe('GET /categories and GET /categories/{id}', () => {
   it('answers one category with its task count', async () => {
     const response = await call(owner, 'GET', `/categories/${ids.alpha}`);
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ id: ids.alpha, name: 'alpha', color: '#6b7280', taskCount: 3, createdAt: expect.stringMatching(ISO_UTC), updatedAt: expect.stringMatching(ISO_UTC) });
+    expect(response.json()).toEqual({ id: ids.alpha, name: 'alpha', color: '#6b7280', taskCount: 3, role: 'owner', owner: { id: owner.id, username: owner.username, name: 'Test User' }, createdAt: expect.stringMatching(ISO_UTC), updatedAt: expect.stringMatching(ISO_UTC) });
   });
 
   it('answers 404 for a missing id and 400 naming id for a malformed one', async () => {

@@ -36,6 +36,11 @@ const API = '/api/v1';
 // Webhooks only on loopback, for an event nothing here causes: no delivery changes a table mid-test.
 const WEBHOOK = { url: 'http://127.0.0.1:9/alice-hook', events: ['category.deleted'] };
 const BODIES: Record<string, unknown> = { tasks: { title: 'x' }, categories: { name: 'x' }, webhooks: WEBHOOK };
+/** Operations whose body is not their resource's. */
+const OPERATION_BODIES: Record<string, unknown> = {
+  'post /api/v1/categories/{id}/invitations': { login: 'someone@example.com', role: 'viewer' },
+  'patch /api/v1/categories/{id}/members/{userId}': { role: 'viewer' },
+};
 
 const as = (account: TestAccount, method: HttpMethod, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
   send(app, method, url, { authorization: account.auth.authorization, payload, headers });
@@ -68,11 +73,20 @@ beforeAll(async () => {
   owned.trash = [trashed.id];
   owned.tasks = tasks.map((task) => task.id);
   owned.categories = [category.id];
+  // Sharing: Carol is a member of A's category, A has a pending invitation out, and one from Carol in.
+  const carol = await registerAndLogin(app);
+  const carolInvited = await as(alice, 'POST', `${API}/categories/${category.id}/invitations`, { login: carol.username, role: 'editor' });
+  expect((await as(carol, 'POST', `${API}/invitations/${carolInvited.json().id}/accept`)).statusCode).toBe(200);
+  expect((await as(alice, 'POST', `${API}/categories/${category.id}/invitations`, { login: 'pending@example.com', role: 'viewer' })).statusCode).toBe(201);
+  const carolCategory = (await as(carol, 'POST', `${API}/categories`, { name: 'Carol shares' })).json();
+  const toAlice = await as(carol, 'POST', `${API}/categories/${carolCategory.id}/invitations`, { login: alice.email, role: 'viewer' });
+  expect(toAlice.statusCode).toBe(201);
+  owned.invitations = [toAlice.json().id];
   owned.sessions = sessions.map((session) => session.id);
   const webhook = await as(alice, 'POST', `${API}/webhooks`, WEBHOOK);
   expect(webhook.statusCode).toBe(201);
   owned.webhooks = [webhook.json().id];
-  aliceSecrets = [...owned.tasks, ...owned.trash, ...owned.categories, ...owned.sessions, ...owned.webhooks, webhook.json().secret, 'alice-hook', alice.id, alice.email, alice.username, 'Alice secret', 'confidential', '#112233'];
+  aliceSecrets = [...owned.tasks, ...owned.trash, ...owned.categories, ...owned.invitations, ...owned.sessions, ...owned.webhooks, webhook.json().secret, 'alice-hook', alice.id, alice.email, alice.username, 'Alice secret', 'confidential', '#112233'];
 
   // The same name as A's: names are unique per user only.
   const bobCategory = (await as(bob, 'POST', `${API}/categories`, { name: 'Alice only' })).json();
@@ -141,7 +155,7 @@ describe("ownership matrix: B against A's ids, over the OpenAPI document", () =>
       const resource = resourceOf(operation.path) ?? '';
       const ids = owned[resource];
       expect([operation.key, ids ? 'has ids of A' : `no fixture of A for "${resource}": extend this test`]).toEqual([operation.key, 'has ids of A']);
-      const body = operation.bodySchema ? BODIES[resource] : undefined;
+      const body = operation.bodySchema ? (OPERATION_BODIES[operation.key] ?? BODIES[resource]) : undefined;
       expect([operation.key, operation.bodySchema && !body ? 'no body' : 'ok']).toEqual([operation.key, 'ok']);
       for (const id of ids.flatMap((value) => [value, value.toUpperCase()])) {
         for (const headers of headerVariants(operation)) {

@@ -26,7 +26,7 @@ interface PlanNode {
 const flatten = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(flatten)];
 
 async function planOf(filters: TaskFilters, sort: (typeof TASK_SORTS)[number]): Promise<PlanNode[]> {
-  return explain(orm.em.fork().getRepository(Task).pageStatement(userId, filters, sortSpec(sort), undefined, 50));
+  return explain(orm.em.fork().getRepository(Task).pageStatement({ ownerId: userId, sharedCategoryIds: [] }, filters, sortSpec(sort), undefined, 50));
 }
 
 /** EXPLAIN of a statement with its values inlined, as MikroORM sends it. */
@@ -121,7 +121,7 @@ describe(`the task list query on ${USERS * TASKS_PER_USER} tasks across ${USERS}
 
 describe('the other keyset lists', () => {
   it('the trash walks its partial index newest first: no sequential scan, no sort', async () => {
-    const nodes = await explain(orm.em.fork().getRepository(Task).trashPageStatement(userId, undefined, 50));
+    const nodes = await explain(orm.em.fork().getRepository(Task).trashPageStatement({ ownerId: userId, sharedCategoryIds: [] }, undefined, 50));
     expect(nodes.map((node) => node['Index Name']).filter(Boolean)).toEqual(['tasks_user_trash_idx']);
     expect(nodes.filter((node) => node['Node Type'] === 'Sort' || node['Node Type'] === 'Seq Scan')).toEqual([]);
   });

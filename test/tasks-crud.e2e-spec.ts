@@ -51,6 +51,8 @@ describe('POST /tasks', () => {
       dueDate: null,
       completedAt: null,
       categoryId: null,
+      createdBy: { id: owner.id, username: owner.username, name: expect.any(String) },
+      assignee: null,
       createdAt: expect.stringMatching(ISO_UTC),
       updatedAt: expect.stringMatching(ISO_UTC),
       version: expect.any(Number),

@@ -29,17 +29,6 @@ export class ActivityController {
     return this.activity.list(caller.userId, { ...query, limit: query.limit ?? DEFAULT_ACTIVITY_PAGE_SIZE });
   }
 
-  @Get('tasks/:id/activity')
-  @ApiOperation({
-    summary: 'The history of one task',
-    description: `Also for a task in the trash or deleted for good, while its entries are kept. Another user's task answers 404, like an unknown one. ${PAGING}`,
-  })
-  @ApiOkResponse({ type: ActivityPageResponse })
-  @ApiProblems(400, 401, 404)
-  forTask(@CurrentUser() caller: AuthenticatedUser, @UuidParam() id: string, @Query() query: EntityActivityQuery): Promise<ActivityPageResponse> {
-    return this.activity.listForEntity(caller.userId, 'task', id, { ...query, limit: query.limit ?? DEFAULT_ACTIVITY_PAGE_SIZE });
-  }
-
   @Get('categories/:id/activity')
   @ApiOperation({
     summary: 'The history of one category',

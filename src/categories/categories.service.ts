@@ -1,4 +1,4 @@
-import { EntityManager, raw } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { ActivityService } from '../activity/activity.service.js';
 import type { FieldChanges } from '../activity/activity.entity.js';
@@ -10,6 +10,7 @@ import { conflictFromUniqueViolation } from '../common/errors/unique-violation.j
 import { Environment } from '../config/environment.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { User } from '../users/user.entity.js';
+import { CategoryAccessService } from './category-access.service.js';
 import { CategoryRemoving } from './category-events.js';
 import { Category } from './category.entity.js';
 import { CategoryRepository, type CategoryWithTaskCount } from './category.repository.js';
@@ -37,6 +38,7 @@ export class CategoriesService {
     private readonly categories: CategoryRepository,
     private readonly activity: ActivityService,
     private readonly unitOfWork: UnitOfWork,
+    private readonly access: CategoryAccessService,
     @Inject(Environment) private readonly environment: Environment,
   ) {}
 
@@ -54,36 +56,45 @@ export class CategoriesService {
       created.id = input.id ?? created.id;
       em.persist(created);
       await this.flushOrConflict(em);
-      await this.record(actor, created, 'create', categoryChanges(null, created));
+      await this.record([actor.userId], actor, created, 'create', categoryChanges(null, created));
       return created;
     });
-    return { category, taskCount: 0 };
+    return this.get(actor.userId, category.id);
   }
 
-  async list(userId: string): Promise<CategoryWithTaskCount[]> {
-    const categories = await this.categories.find({ user: userId }, { orderBy: [{ [raw('lower(name)')]: 'asc' }, { id: 'asc' }] });
-    return this.categories.withTaskCounts(userId, categories);
+  /** The caller's categories and those shared with them, by name ignoring case, then id. */
+  list(userId: string): Promise<CategoryWithTaskCount[]> {
+    return this.categories.readableBy(userId);
   }
 
-  /** The owner's categories among `ids`, with their task counts, for the change feed; gone ones are absent. */
+  /** The categories among `ids` the user can read now, as the list answers them, for the change feed. */
   async findMany(userId: string, ids: string[]): Promise<CategoryWithTaskCount[]> {
-    return ids.length === 0 ? [] : this.categories.withTaskCounts(userId, await this.categories.find({ user: userId, id: { $in: ids } }));
+    return ids.length === 0 ? [] : this.categories.readableBy(userId, { id: { $in: ids } });
   }
 
+  /** Which of these categories still exist (whoever can read them): the feed tells `deleted` from `access_revoked`. */
+  async existingIds(ids: string[]): Promise<Set<string>> {
+    return ids.length === 0 ? new Set() : this.categories.existing(ids);
+  }
+
+  /** Any role reads a category; no role answers 404, exactly like an unknown id. */
   async get(userId: string, categoryId: string): Promise<CategoryWithTaskCount> {
-    const [found] = await this.categories.withTaskCounts(userId, [await this.findOwnedOrFail(userId, categoryId)]);
+    const [found] = await this.categories.readableBy(userId, { id: categoryId });
+    if (!found) {
+      throw new NotFoundException('No such category.');
+    }
     return found;
   }
 
   async update(actor: RequestActor, categoryId: string, changes: UpdateCategoryDto): Promise<CategoryWithTaskCount> {
     await this.unitOfWork.run(async (em) => {
-      const category = await this.findOwnedOrFail(actor.userId, categoryId);
+      const category = await this.findOwnedOrFail(actor.userId, categoryId, 'rename or delete it');
       const before = { name: category.name, color: category.color };
       em.assign(category, definedOnly(changes));
       const fieldChanges = categoryChanges(before, category);
       if (Object.keys(fieldChanges).length > 0) {
         await this.flushOrConflict(em);
-        await this.record(actor, category, 'update', fieldChanges);
+        await this.record(await this.access.audience(categoryId), actor, category, 'update', fieldChanges);
       }
     });
     return this.get(actor.userId, categoryId);
@@ -95,30 +106,33 @@ export class CategoriesService {
    */
   async remove(actor: RequestActor, categoryId: string): Promise<void> {
     await this.unitOfWork.run(async (em) => {
-      const category = await this.findOwnedOrFail(actor.userId, categoryId);
-      await this.unitOfWork.publish(new CategoryRemoving(actor, categoryId, [actor.userId]));
-      await this.record(actor, category, 'delete', {});
+      const category = await this.findOwnedOrFail(actor.userId, categoryId, 'rename or delete it');
+      // Read before the memberships go with the category: everyone who saw it learns it is gone.
+      const audience = await this.access.audience(categoryId);
+      await this.unitOfWork.publish(new CategoryRemoving(actor, categoryId, audience));
+      await this.record(audience, actor, category, 'delete', {});
       em.remove(category);
       await em.flush();
     });
   }
 
-  /** Whether the category exists and belongs to the user: tasks may only point at their own. */
+  /**
+   * Whether the category exists and belongs to the user.
+   * @deprecated the tasks module moves to CategoryAccessService.roleIn; remove once nothing calls it.
+   */
   async isOwnedBy(userId: string, categoryId: string): Promise<boolean> {
     return (await this.categories.count({ id: categoryId, user: userId })) > 0;
   }
 
-  /** Another user's category answers exactly like a missing one. */
-  private async findOwnedOrFail(userId: string, categoryId: string): Promise<Category> {
-    const category = await this.categories.findOne({ id: categoryId, user: userId });
-    if (!category) {
-      throw new NotFoundException('No such category.');
-    }
-    return category;
+  /** Owner only: a member is answered 403 naming the owner role, anyone else 404. */
+  private async findOwnedOrFail(userId: string, categoryId: string, action: string): Promise<Category> {
+    await this.access.require(userId, categoryId, 'owner', action);
+    return this.categories.findOneOrFail({ id: categoryId });
   }
 
-  private record(actor: RequestActor, category: Category, action: 'create' | 'update' | 'delete', changes: FieldChanges) {
-    return this.activity.record(actor.userId, actor, [{ entityType: 'category', entityId: category.id, action, changes }]);
+  /** Category entries go to the stream of everyone who can see the category. */
+  private record(audience: string[], actor: RequestActor, category: Category, action: 'create' | 'update' | 'delete', changes: FieldChanges) {
+    return this.activity.record(audience, actor, [{ entityType: 'category', entityId: category.id, action, changes }]);
   }
 
   private async flushOrConflict(em: EntityManager): Promise<void> {

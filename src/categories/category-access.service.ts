@@ -1,8 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { forbiddenRole } from '../common/errors/forbidden-role.js';
 import { CategoryMember } from './category-member.entity.js';
 import { Category } from './category.entity.js';
-import type { CategoryRole } from './category-roles.js';
+import { roleAtLeast, type CategoryRole } from './dto/category-roles.js';
 
 /**
  * The one place that says who may do what on a category: its owner (the category's user), or a
@@ -25,6 +26,21 @@ export class CategoryAccessService {
     return member?.role ?? null;
   }
 
+  /**
+   * The user's role, when it is at least `needed`. No role at all answers 404, exactly as for a
+   * category that does not exist; a role too weak answers 403 `forbidden` saying which is needed.
+   */
+  async require(userId: string, categoryId: string, needed: CategoryRole, action: string): Promise<CategoryRole> {
+    const role = await this.roleIn(userId, categoryId);
+    if (role === null) {
+      throw new NotFoundException('No such category.');
+    }
+    if (!roleAtLeast(role, needed)) {
+      throw forbiddenRole(needed, action);
+    }
+    return role;
+  }
+
   /** The owner's id, or undefined when the category does not exist. */
   async ownerOf(categoryId: string): Promise<string | undefined> {
     const category = await this.em.findOne(Category, { id: categoryId }, { fields: ['user'], disableIdentityMap: true });
@@ -39,6 +55,12 @@ export class CategoryAccessService {
     }
     const members = await this.em.find(CategoryMember, { category: categoryId }, { fields: ['user'], disableIdentityMap: true });
     return [owner, ...members.map((member) => member.user.id)];
+  }
+
+  /** The category's members (not its owner), by id. */
+  async memberIds(categoryId: string): Promise<string[]> {
+    const members = await this.em.find(CategoryMember, { category: categoryId }, { fields: ['user'], disableIdentityMap: true });
+    return members.map((member) => member.user.id);
   }
 
   /** The categories other users share with this one (where they are a member), by id. */

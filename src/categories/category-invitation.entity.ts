@@ -3,7 +3,7 @@ import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm
 import { newId, UUID_PRIMARY_KEY } from '../database/uuid-primary-key.js';
 import { User } from '../users/user.entity.js';
 import { Category } from './category.entity.js';
-import { MEMBER_ROLES, type MemberRole } from './category-roles.js';
+import { MEMBER_ROLES, type MemberRole } from './dto/category-roles.js';
 
 /**
  * A pending offer of a role on a category. The invitee is a user when the login named one, else

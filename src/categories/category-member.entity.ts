@@ -2,7 +2,7 @@ import { OptionalProps, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/decorators/legacy';
 import { User } from '../users/user.entity.js';
 import { Category } from './category.entity.js';
-import { MEMBER_ROLES, type MemberRole } from './category-roles.js';
+import { MEMBER_ROLES, type MemberRole } from './dto/category-roles.js';
 
 /**
  * A user other than the owner who may read (viewer) or also write (editor) the category's tasks.

@@ -78,9 +78,10 @@ export class ChangesService {
   private async changesOf(userId: string, entries: StreamEntry[]): Promise<ChangeResponse[]> {
     const latest = new Map(entries.map((entry) => [`${entry.entityType}:${entry.entityId}`, entry]));
     const ids = (type: StreamEntry['entityType']) => [...latest.values()].filter((entry) => entry.entityType === type).map((entry) => entry.entityId);
-    const [tasks, categories] = await Promise.all([
+    const [tasks, categories, existingCategories] = await Promise.all([
       this.tasks.currentStates(userId, ids('task')),
       this.categories.findMany(userId, ids('category')),
+      this.categories.existingIds(ids('category')),
     ]);
     const categoriesById = new Map(categories.map((found) => [found.category.id, CategoryResponse.from(found)]));
     return [...latest.values()]
@@ -89,13 +90,16 @@ export class ChangesService {
         const base = { seq: Number(entry.seq), at: entry.at.toISOString(), entityType: entry.entityType, entityId: entry.entityId };
         if (entry.entityType === 'category') {
           const category = categoriesById.get(entry.entityId);
-          return category ? { ...base, op: 'upsert', data: category } : { ...base, op: 'delete', reason: 'deleted' };
+          if (category) {
+            return { ...base, op: 'upsert', data: category };
+          }
+          return { ...base, op: 'delete', reason: existingCategories.has(entry.entityId) ? 'access_revoked' : 'deleted' };
         }
         const task = tasks.get(entry.entityId);
         if (task && 'live' in task) {
           return { ...base, op: 'upsert', data: task.live };
         }
-        return { ...base, op: 'delete', reason: task ? 'trashed' : 'purged' };
+        return { ...base, op: 'delete', reason: !task ? 'purged' : 'trashed' in task ? 'trashed' : 'access_revoked' };
       });
   }
 }

@@ -199,6 +199,20 @@ export class Environment {
   @Max(1_000_000)
   MAX_CATEGORIES_PER_USER = 1_000;
 
+  /** Members of one category plus its pending invitations (the owner not counted). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  MAX_MEMBERS_PER_CATEGORY = 50;
+
+  /** Other users' categories one user may be a member of; checked when an invitation is accepted. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  MAX_SHARED_CATEGORIES_PER_USER = 200;
+
   @Transform(toInteger)
   @IsInt()
   @Min(1)

@@ -1,10 +1,10 @@
 import { changedValues, completedAtAfter, fieldChanges, taskValuesFrom } from './task-changes.js';
-import type { TaskRecord } from './task.entity.js';
+import type { TaskRow } from './task.entity.js';
 
 const now = new Date('2026-12-02T10:00:00.000Z');
 const earlier = new Date('2026-11-30T08:00:00.000Z');
 
-const task = (overrides: Partial<TaskRecord> = {}): TaskRecord => ({
+const task = (overrides: Partial<TaskRow> = {}): TaskRow => ({
   id: '0190f0c6-0000-7000-8000-000000000001',
   user: '0190f0c6-0000-7000-8000-0000000000aa',
   title: 'Finish report',
@@ -14,6 +14,8 @@ const task = (overrides: Partial<TaskRecord> = {}): TaskRecord => ({
   dueDate: null,
   completedAt: null,
   category: null,
+  createdBy: { id: '0190f0c6-0000-7000-8000-0000000000aa', username: 'alice', name: 'Alice' },
+  assignee: null,
   createdAt: earlier,
   updatedAt: earlier,
   version: 1,

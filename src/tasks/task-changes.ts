@@ -7,25 +7,27 @@ import type { TaskRow, TaskValues } from './task.entity.js';
  * have shaped them); only those the API names or types differently are converted here.
  */
 export function taskValuesFrom(input: UpdateTaskDto): TaskValues {
-  const { dueDate, categoryId, ...sameName } = input;
+  const { dueDate, categoryId, assigneeId, ...sameName } = input;
   return {
     ...sameName,
     dueDate: dueDate === undefined ? undefined : dueDate === null ? null : new Date(dueDate),
     category: categoryId,
+    assignee: assigneeId,
   };
 }
 
-/** Timestamps compare as the ISO text reads answer them in; the rest as they are. */
-const comparable = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
+/** Timestamps compare as the ISO text reads answer them in, people (summaries) by id; the rest as they are. */
+const comparable = (value: unknown) =>
+  value instanceof Date ? value.toISOString() : value !== null && typeof value === 'object' && 'id' in value ? value.id : value;
 
 /**
  * Only what differs from the current task: a PATCH that changes nothing writes nothing, and the
  * version (so the ETag) stays.
  */
-export function changedValues(current: TaskRow, values: TaskValues): TaskValues {
+export function changedValues(current: TaskRow & { user?: string }, values: TaskValues & { user?: string }): TaskValues & { user?: string } {
   return Object.fromEntries(
     Object.entries(values).filter(
-      ([name, value]) => value !== undefined && comparable(value) !== comparable(current[name as keyof TaskValues]),
+      ([name, value]) => value !== undefined && comparable(value) !== comparable(current[name as keyof (TaskValues & { user?: string })]),
     ),
   );
 }
@@ -45,8 +47,8 @@ export function completedAtAfter(
   return current?.status === 'completed' && current.completedAt !== null ? new Date(current.completedAt) : now;
 }
 
-/** Fields every write moves on its own; the activity log records what the caller changed. */
-const UNTRACKED = new Set(['id', 'version', 'createdAt', 'updatedAt']);
+/** Fields every write moves on its own (the creator is the entry's actor); the activity log records what the caller changed. */
+const UNTRACKED = new Set(['id', 'version', 'createdAt', 'updatedAt', 'createdBy']);
 
 /**
  * What a change did, field by field as the API names them: `before` null for a creation. A field
@@ -56,7 +58,7 @@ export function fieldChanges(before: object | null, after: object): Record<strin
   const previous = (before ?? {}) as Record<string, unknown>;
   return Object.fromEntries(
     Object.entries(after)
-      .filter(([field, value]) => !UNTRACKED.has(field) && (previous[field] ?? null) !== (value ?? null))
+      .filter(([field, value]) => !UNTRACKED.has(field) && comparable(previous[field] ?? null) !== comparable(value ?? null))
       .map(([field, value]) => [field, { from: previous[field] ?? null, to: value ?? null }]),
   );
 }

@@ -1,5 +1,15 @@
-import { raw, type EntityManager } from '@mikro-orm/postgresql';
+import { raw, type EntityManager, type QBFilterQuery } from '@mikro-orm/postgresql';
 import { Task } from './task.entity.js';
+import type { TaskScope } from './task.repository.js';
+
+/** The owner's tasks and those of the shared categories; a condition nothing meets for an empty scope. */
+function scopeConditions(scope: TaskScope): QBFilterQuery<Task>[] {
+  const conditions: QBFilterQuery<Task>[] = [
+    ...(scope.ownerId === undefined ? [] : [{ user: scope.ownerId }]),
+    ...(scope.sharedCategoryIds.length === 0 ? [] : [{ category: { $in: scope.sharedCategoryIds } }]),
+  ];
+  return conditions.length > 0 ? conditions : [{ id: { $in: [] } }];
+}
 
 /** The counts GET /tasks/stats answers, as the aggregate names them. */
 export interface TaskStats {
@@ -16,11 +26,11 @@ export interface TaskStats {
 }
 
 /**
- * One aggregate over the owner's live tasks (from a replica when there is one), each count a
+ * One aggregate over the live tasks in the scope (the caller's own, those shared with them) (from a replica when there is one), each count a
  * `count(*) filter (where …)`: SQL the QueryBuilder cannot say, so `raw()` fragments with the
  * column names taken from the metadata. "Today" is the calendar day in `timeZone`.
  */
-export async function countTaskStats(em: EntityManager, userId: string, timeZone: string): Promise<TaskStats> {
+export async function countTaskStats(em: EntityManager, scope: TaskScope, timeZone: string): Promise<TaskStats> {
   const column = (property: keyof Task & string) => em.getMetadata(Task).properties[property].fieldNames[0];
   const status = column('status');
   const priority = column('priority');
@@ -47,7 +57,7 @@ export async function countTaskStats(em: EntityManager, userId: string, timeZone
   const row = await em
     .createQueryBuilder(Task, 'task', 'read')
     .select(Object.entries(counts).map(([name, [condition, params]]) => raw(`count(*) filter (where ${condition})::int as ${name}`, params)))
-    .where({ user: userId, deletedAt: null })
+    .where({ deletedAt: null, $or: scopeConditions(scope) })
     .execute('get', false);
   return row as unknown as TaskStats;
 }

@@ -7,13 +7,15 @@ import { UnitOfWork } from '../database/unit-of-work.js';
 import { TaskResponse } from './dto/task-response.dto.js';
 import { changedValues, completedAtAfter, fieldChanges } from './task-changes.js';
 import { ifMatchSatisfied, taskEtag } from './task-etag.js';
+import { quotaExceeded } from '../common/errors/quota-exceeded.js';
+import { TaskAccess } from './task-access.js';
 import type { TaskRow, TaskValues } from './task.entity.js';
-import { TaskRepository } from './task.repository.js';
+import { TaskRepository, type ReadableTask } from './task.repository.js';
 
-/** What a versioned write may set: the client's values, and the trash mark. */
-export type TaskChange = TaskValues & { deletedAt?: Date | null };
+/** What a versioned write may set: the client's values, the owner (a move), and the trash mark. */
+export type TaskChange = TaskValues & { user?: string; deletedAt?: Date | null };
 
-export type TaskLookup = (userId: string, taskId: string) => Promise<TaskRow | undefined>;
+export type TaskLookup = (userId: string, taskId: string) => Promise<ReadableTask | undefined>;
 
 /** Without If-Match a write that loses a race to another is re-applied on the fresh row. */
 const MAX_WRITE_ATTEMPTS = 3;
@@ -42,6 +44,7 @@ export class TaskWriter {
     private readonly tasks: TaskRepository,
     private readonly activity: ActivityService,
     private readonly unitOfWork: UnitOfWork,
+    private readonly access: TaskAccess,
   ) {}
 
   async apply(
@@ -50,18 +53,19 @@ export class TaskWriter {
     ifMatch: string | undefined,
     action: ActivityAction,
     find: TaskLookup,
-    change: (current: TaskRow) => Promise<TaskChange>,
+    change: (current: ReadableTask) => Promise<TaskChange>,
   ): Promise<TaskResponse> {
     for (let attempt = 1; ; attempt++) {
       const current = await find(actor.userId, taskId);
       if (!current) {
         throw new NotFoundException('No such task.');
       }
+      this.access.assertCanEdit(actor.userId, current);
       if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, taskEtag(current))) {
         throw preconditionFailed();
       }
       const { deletedAt, ...values } = await change(current);
-      const changes: TaskValues & Pick<TaskChange, 'deletedAt'> & { completedAt?: Date | null } = changedValues(current, values);
+      const changes: TaskValues & Pick<TaskChange, 'user' | 'deletedAt'> & { completedAt?: Date | null } = changedValues(current, values);
       if (deletedAt !== undefined && deletedAt !== current.deletedAt) {
         changes.deletedAt = deletedAt;
       }
@@ -72,13 +76,22 @@ export class TaskWriter {
       if (changes.status !== undefined) {
         changes.completedAt = completedAtAfter(current, changes.status, now);
       }
-      const updated: TaskRow = { ...current, ...changes, updatedAt: now, version: current.version + 1 };
+      const { assignee, ...unchangedPeople } = changes;
+      const updated: TaskRow = { ...current, ...unchangedPeople, updatedAt: now, version: current.version + 1 };
+      if (assignee !== undefined) {
+        updated.assignee = assignee === null ? null : ((await this.tasks.findPeople([assignee])).get(assignee) ?? null);
+      }
       const response = TaskResponse.from(updated);
+      // Everyone who saw it before the write and everyone who sees it after (a move between categories).
+      const audience = [...(await this.access.audience(current)), ...(changes.user !== undefined || changes.category !== undefined ? await this.access.audience(updated) : [])];
       const written = await this.unitOfWork.run(async () => {
-        if (!(await this.tasks.updateIfVersion(actor.userId, taskId, current.version, { ...changes, updatedAt: now }))) {
+        if (changes.user !== undefined && !(await this.tasks.reserveQuota(changes.user, this.access.maxTasks))) {
+          throw quotaExceeded(this.access.maxTasks, 'tasks');
+        }
+        if (!(await this.tasks.updateIfVersion(taskId, current.version, { ...changes, updatedAt: now }))) {
           return false;
         }
-        await this.activity.record(actor.userId, actor, [
+        await this.activity.record(audience, actor, [
           { entityType: 'task', entityId: taskId, action, changes: fieldChanges(TaskResponse.from(current), response) },
         ]);
         return true;

@@ -10,6 +10,7 @@ import {
 } from '@mikro-orm/decorators/legacy';
 import { Category } from '../categories/category.entity.js';
 import { newId, UUID_PRIMARY_KEY } from '../database/uuid-primary-key.js';
+import type { UserSummary } from '../users/dto/user-summary.dto.js';
 import { User } from '../users/user.entity.js';
 import { TaskRepository } from './task.repository.js';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from './task-enums.js';
@@ -103,6 +104,7 @@ const LIVE = 'deleted_at is null';
 @Index({ name: 'tasks_category_id_idx', properties: ['category'] })
 // The trash list (newest first) and the retention job's scan of old trash.
 @Index({ name: 'tasks_user_trash_idx', properties: ['user', 'deletedAt', 'id'], where: 'deleted_at is not null' })
+@Index({ name: 'tasks_category_trash_idx', properties: ['category', 'deletedAt', 'id'], where: 'deleted_at is not null' })
 @Index({ name: 'tasks_trash_deleted_at_idx', properties: ['deletedAt'], where: 'deleted_at is not null' })
 export class Task {
   [EntityRepositoryType]?: TaskRepository;
@@ -213,5 +215,11 @@ export type TaskValues = Partial<Omit<TaskRecord, ServerOwned>>;
 /** Timestamps either as dates, or as the ISO 8601 text a page query selects them as. */
 type DatesOrIsoText<T> = { [K in keyof T]: T[K] extends Date ? Date | string : T[K] extends Date | null ? Date | string | null : T[K] };
 
-/** What the response mapping takes: a record, or a row of a page query. */
-export type TaskRow = DatesOrIsoText<TaskRecord>;
+/**
+ * What the response mapping takes: a record, or a row of a page query, with the people on the
+ * task (creator, assignee) as the summaries reads select them as.
+ */
+export type TaskRow = Omit<DatesOrIsoText<TaskRecord>, 'createdBy' | 'assignee'> & {
+  createdBy: UserSummary | null;
+  assignee: UserSummary | null;
+};

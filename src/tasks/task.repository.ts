@@ -1,8 +1,10 @@
-import { EntityRepository, raw, type QBFilterQuery, type QueryBuilder } from '@mikro-orm/postgresql';
+import { EntityRepository, raw, sql, type QBFilterQuery, type QueryBuilder } from '@mikro-orm/postgresql';
 import { BoundValues, type Statement, StatementTemplates } from '../database/statement-templates.js';
 import { validationProblem } from '../common/errors/api-problem.exception.js';
 import { cursorTimestampSql, isCursorTimestamp, type CursorPosition } from '../common/keyset-cursor.js';
+import { userSummarySql, type UserSummary } from '../users/dto/user-summary.dto.js';
 import { User } from '../users/user.entity.js';
+import { CategoryMember } from '../categories/category-member.entity.js';
 import type { TaskPriority, TaskStatus } from './task-enums.js';
 import type { SortSpec } from './task-sort.js';
 import { Task, type TaskRecord, type TaskRow, type TaskValues } from './task.entity.js';
@@ -16,7 +18,29 @@ export interface TaskFilters {
   dueAfter?: Date;
   overdue?: boolean;
   q?: string;
+  /** A user id, or null for unassigned tasks. */
+  assignee?: string | null;
 }
+
+/**
+ * Which tasks a list covers: those the caller owns (`ownerId`: their private tasks and every task
+ * in their own categories) and those in categories shared with them. Each is one index walk.
+ */
+export interface TaskScope {
+  ownerId?: string;
+  sharedCategoryIds: string[];
+}
+
+/** One walk of the scope: an owner's tasks, or one category's. */
+type ScopeBranch = { user: string } | { category: string };
+
+const branchesOf = (scope: TaskScope): ScopeBranch[] => [
+  ...(scope.ownerId === undefined ? [] : [{ user: scope.ownerId }]),
+  ...scope.sharedCategoryIds.map((category) => ({ category })),
+];
+
+/** A single task as a read finds it, with the caller's membership role when it is not theirs. */
+export type ReadableTask = TaskRow & { memberRole?: 'editor' | 'viewer' | null };
 
 export type TaskPageRecord = TaskRow & { cursorValue: string | null };
 
@@ -34,11 +58,12 @@ const notIssuedHere = () => validationProblem([{ field: 'cursor', message: 'curs
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
 
 /**
- * Tasks outside the trash, of one owner, matching the list filters. Every value passes through
- * `bind`, so the description also serves as the shape of a statement template.
+ * Tasks outside the trash, of one owner or one category, matching the list filters. Every value
+ * passes through `bind`, so the description also serves as the shape of a statement template.
  */
-export function liveTasksWhere(userId: string, filters: TaskFilters, now = new Date(), bind: Bind = (value) => value): QBFilterQuery<Task> {
-  const conditions: QBFilterQuery<Task>[] = [{ user: bind(userId), deletedAt: null }];
+export function liveTasksWhere(branch: ScopeBranch, filters: TaskFilters, now = new Date(), bind: Bind = (value) => value): QBFilterQuery<Task> {
+  const base = 'user' in branch ? { user: bind(branch.user) } : { category: bind(branch.category) };
+  const conditions: QBFilterQuery<Task>[] = [{ ...base, deletedAt: null }];
   if (filters.status?.length) {
     conditions.push({ status: { $in: filters.status.map(bind) } });
   }
@@ -59,6 +84,9 @@ export function liveTasksWhere(userId: string, filters: TaskFilters, now = new D
   } else if (filters.overdue === false) {
     conditions.push({ $or: [{ dueDate: null }, { dueDate: { $gte: bind(now) } }, { status: 'completed' }] });
   }
+  if (filters.assignee !== undefined) {
+    conditions.push({ assignee: filters.assignee === null ? null : bind(filters.assignee) });
+  }
   if (filters.q) {
     // A filter over the owner's live tasks, which the task quota bounds (docs/DATABASE.md).
     const pattern = `%${escapeLike(filters.q)}%`;
@@ -66,6 +94,9 @@ export function liveTasksWhere(userId: string, filters: TaskFilters, now = new D
   }
   return { $and: conditions };
 }
+
+/** Relations answered as user summaries rather than ids. */
+const PEOPLE = new Set<string>(['createdBy', 'assignee'] satisfies Array<keyof Task>);
 
 /** Page and single-task statements, one per shape (filters present, sort, cursor kind, limit). */
 const STATEMENTS = new StatementTemplates(1_000);
@@ -100,62 +131,89 @@ export class TaskRepository extends EntityRepository<Task> {
 
   /**
    * Reads that answer the API (pages and single tasks) select every column of the entity under
-   * its property name, timestamps already as ISO text, and skip the ORM's result mapping:
-   * measured at 0.54 against 0.77 ms of CPU for a page of 50 (docs/PERFORMANCE.md, "Reads without
-   * result mapping"). Built from the metadata, so a new property is selected without another line.
+   * its property name, timestamps already as ISO text, the people on the task (creator, assignee)
+   * as user summaries, and skip the ORM's result mapping: measured at 0.54 against 0.77 ms of CPU
+   * for a page of 50 (docs/PERFORMANCE.md, "Reads without result mapping"). Built from the
+   * metadata, so a new property is selected without another line.
    */
   private selectResponseColumns(connection: 'read' | 'write') {
-    const columns = this.getEntityManager()
+    const em = this.getEntityManager();
+    const columns = em
       .getMetadata(Task)
       .props.filter((property) => property.fieldNames?.length === 1)
       .map((property) => {
         const column = `task.${property.fieldNames[0]}`;
+        if (PEOPLE.has(property.name)) {
+          return raw(`${userSummarySql(em, column)} as "${property.name}"`);
+        }
         return raw(`${property.runtimeType === 'Date' ? isoText(column) : column} as "${property.name}"`);
       });
-    return this.getEntityManager().createQueryBuilder(Task, 'task', connection).select(columns);
+    return em.createQueryBuilder(Task, 'task', connection).select(columns);
   }
 
-  findLive(userId: string, taskId: string): Promise<TaskRow | undefined> {
+  /** A task outside the trash, if the user can read it (theirs, or in a category shared with them). */
+  findLive(userId: string, taskId: string): Promise<ReadableTask | undefined> {
     return this.findOneInState('live', userId, taskId);
   }
 
-  findTrashed(userId: string, taskId: string): Promise<TaskRow | undefined> {
+  /** A task in the trash, if the user can read it. */
+  findTrashed(userId: string, taskId: string): Promise<ReadableTask | undefined> {
     return this.findOneInState('trashed', userId, taskId);
+  }
+
+  /** Summaries of these users, for the people a write puts on a task. */
+  async findPeople(ids: string[]): Promise<Map<string, UserSummary>> {
+    const people = ids.length === 0 ? [] : await this.getEntityManager().find(User, { id: { $in: ids } }, { fields: ['id', 'username', 'name'], disableIdentityMap: true });
+    return new Map(people.map((person) => [person.id, { id: person.id, username: person.username, name: person.name }]));
   }
 
   /**
    * Inserts the task while its owner has fewer than `maxTasks` (trash included). users.task_count
    * is kept by triggers on tasks; locking the owner's row first makes one user's inserts wait for
    * each other, so the count read is the committed one and the quota holds under concurrency.
-   * False (nothing written) when the quota is reached.
+   * The same statement answers the summaries of the task's creator and assignee. Undefined
+   * (nothing written) when the quota is reached.
    */
-  async insertWithinQuota(task: TaskRecord, maxTasks: number): Promise<boolean> {
+  async insertWithinQuota(task: TaskRecord, maxTasks: number): Promise<{ createdBy: UserSummary | null; assignee: UserSummary | null } | undefined> {
     const em = this.getEntityManager();
     const users = em.getMetadata(User);
     // FOR NO KEY UPDATE, which LockMode cannot say: FOR UPDATE would also block the foreign-key
     // checks (FOR KEY SHARE) of other transactions writing rows that point at this user, such as
     // activity entries, and deadlock with them.
+    const [owner] = await em.execute<Array<{ createdBy: UserSummary | null; assignee: UserSummary | null }>>(
+      `select ${userSummarySql(em, '?::uuid')} as "createdBy", ${userSummarySql(em, '?::uuid')} as "assignee"
+         from "${users.tableName}" where "${users.properties.id.fieldNames[0]}" = ?
+          and "${users.properties.taskCount.fieldNames[0]}" < ? for no key update`,
+      [task.createdBy, task.assignee, task.user, maxTasks],
+    );
+    if (!owner) {
+      return undefined;
+    }
+    await em.insert(Task, task);
+    return owner;
+  }
+
+  /** Locks the owner's row while they have fewer than `maxTasks`: a task moving to them counts. */
+  async reserveQuota(ownerId: string, maxTasks: number): Promise<boolean> {
+    const em = this.getEntityManager();
+    const users = em.getMetadata(User);
     const [owner] = await em.execute(
       `select 1 from "${users.tableName}" where "${users.properties.id.fieldNames[0]}" = ?
           and "${users.properties.taskCount.fieldNames[0]}" < ? for no key update`,
-      [task.user, maxTasks],
+      [ownerId, maxTasks],
     );
-    if (!owner) {
-      return false;
-    }
-    await em.insert(Task, task);
-    return true;
+    return owner !== undefined;
   }
 
   /**
    * Writes the values if the row still has `expectedVersion` (the optimistic lock is the UPDATE's
    * WHERE clause) and sets the next version; false when the task changed or went away meanwhile.
+   * The caller's access was checked on the read of that version.
    */
   async updateIfVersion(
-    userId: string,
     taskId: string,
     expectedVersion: number,
-    values: TaskValues & Partial<Pick<TaskRecord, 'completedAt' | 'deletedAt' | 'updatedAt'>>,
+    values: TaskValues & Partial<Pick<TaskRecord, 'user' | 'completedAt' | 'deletedAt' | 'updatedAt'>>,
   ): Promise<boolean> {
     // The statement is written here from the metadata rather than by nativeUpdate, which spent
     // 0.49 ms of CPU per call preparing it against 0.07 ms for the same UPDATE sent this way
@@ -164,44 +222,93 @@ export class TaskRepository extends EntityRepository<Task> {
     const changed = Object.entries({ ...values, version: expectedVersion + 1 }).filter(([, value]) => value !== undefined);
     const result = await this.getEntityManager().execute<{ affectedRows: number }>(
       `update "${this.getEntityManager().getMetadata(Task).tableName}" set ${changed.map(([property]) => `${column(property)} = ?`).join(', ')}
-        where ${column('id')} = ? and ${column('user')} = ? and ${column('version')} = ?`,
-      [...changed.map(([, value]) => value), taskId, userId, expectedVersion],
+        where ${column('id')} = ? and ${column('version')} = ?`,
+      [...changed.map(([, value]) => value), taskId, expectedVersion],
       'run',
     );
     return result.affectedRows > 0;
   }
 
   /** Deletes a trashed task for good if it still has `expectedVersion`. */
-  async purgeIfVersion(userId: string, taskId: string, expectedVersion: number): Promise<boolean> {
+  async purgeIfVersion(taskId: string, expectedVersion: number): Promise<boolean> {
     const deleted = await this.getEntityManager().nativeDelete(Task, {
       id: taskId,
-      user: userId,
       version: expectedVersion,
       deletedAt: { $ne: null },
     });
     return deleted > 0;
   }
 
-  /** The owner's tasks among `ids`, live or trashed, as reads answer them (the change feed). */
-  async findByIds(userId: string, ids: string[]): Promise<TaskRow[]> {
-    return ids.length === 0 ? [] : (this.selectResponseColumns('write').where({ user: userId, id: { $in: ids } }).execute('all', false) as Promise<TaskRow[]>);
+  /**
+   * These tasks as reads answer them, live or trashed, each with whether the user can read it now
+   * (the change feed tells a task gone from their view from one deleted).
+   */
+  async findByIds(userId: string, ids: string[]): Promise<Array<TaskRow & { readable: boolean }>> {
+    if (ids.length === 0) {
+      return [];
+    }
+    const members = this.getEntityManager().getMetadata(CategoryMember);
+    const memberColumn = (property: 'category' | 'user') => `m."${members.properties[property].fieldNames[0]}"`;
+    const rows = await this.selectResponseColumns('write')
+      .addSelect(raw(`(task.${this.column('user')} = ? or exists (select 1 from "${members.tableName}" m where ${memberColumn('category')} = task.${this.column('category')} and ${memberColumn('user')} = ?)) as readable`, [userId, userId]))
+      .where({ id: { $in: ids } })
+      .execute('all', false);
+    return rows as unknown as Array<TaskRow & { readable: boolean }>;
   }
 
-  /** Every task (trash included) filed under the category, for detaching them. */
-  async findInCategory(userId: string, categoryId: string): Promise<TaskRecord[]> {
-    return asRecords(await this.select().where({ user: userId, category: categoryId }).execute('all'));
+  /** Every task (trash included) filed under the category, whoever owns it. */
+  async findInCategory(categoryId: string): Promise<TaskRecord[]> {
+    return asRecords(await this.select().where({ category: categoryId }).execute('all'));
   }
 
-  /** Clears the category of these tasks, bumping each version: their representation changed. */
-  async detach(userId: string, tasks: TaskRecord[], now: Date): Promise<void> {
+  /** Live tasks of the category, for a member joining or leaving it. */
+  async findLiveInCategory(categoryId: string): Promise<TaskRecord[]> {
+    return asRecords(await this.select().where({ category: categoryId, deletedAt: null }).execute('all'));
+  }
+
+  /**
+   * Clears the category of these tasks, bumping each version (their representation changed); each
+   * becomes private to its creator again (its owner when the creator is gone).
+   */
+  async detach(tasks: TaskRecord[], now: Date): Promise<void> {
     if (tasks.length === 0) {
       return;
     }
     await this.getEntityManager().nativeUpdate(
       Task,
-      { user: userId, id: { $in: tasks.map((task) => task.id) } },
-      { category: null, updatedAt: now, version: raw(`${this.column('version')} + 1`) },
+      { id: { $in: tasks.map((task) => task.id) } },
+      {
+        category: null,
+        user: raw(`coalesce(${this.column('createdBy')}, ${this.column('user')})`),
+        updatedAt: now,
+        version: raw(`${this.column('version')} + 1`),
+      },
     );
+  }
+
+  /** Unassigns the user from these tasks, bumping each version. */
+  async unassign(tasks: TaskRecord[], now: Date): Promise<void> {
+    if (tasks.length === 0) {
+      return;
+    }
+    await this.getEntityManager().nativeUpdate(
+      Task,
+      { id: { $in: tasks.map((task) => task.id) } },
+      { assignee: null, updatedAt: now, version: raw(`${this.column('version')} + 1`) },
+    );
+  }
+
+  /** Tasks of the category assigned to the user, trash included. */
+  async findAssignedInCategory(categoryId: string, userId: string): Promise<TaskRecord[]> {
+    return asRecords(await this.select().where({ category: categoryId, assignee: userId }).execute('all'));
+  }
+
+  /**
+   * A departing account's tasks in other users' categories stay with those owners; the owners
+   * become their creators, as the account's rows are about to go.
+   */
+  async handOverCreatedBy(userId: string): Promise<void> {
+    await this.getEntityManager().nativeUpdate(Task, { createdBy: userId, user: { $ne: userId } }, { createdBy: raw(this.column('user')) });
   }
 
   /** Trashed tasks deleted before `cutoff`, oldest first, at most `limit` of them. */
@@ -214,83 +321,132 @@ export class TaskRepository extends EntityRepository<Task> {
   }
 
   /**
-   * One keyset page of live tasks: `limit + 1` rows, so the caller knows whether another page
-   * follows. The owner comes first in every condition, so each sort walks its (user_id, key, id)
-   * partial index. Public so the query-plan test EXPLAINs exactly the statement the API runs.
+   * One keyset page of live tasks in the scope: `limit + 1` rows, so the caller knows whether
+   * another page follows. Each walk of the scope (the owner's tasks, one shared category) comes
+   * first in its conditions, so it reads its (user_id or category_id, key, id) partial index in
+   * order; several walks are merged by a UNION ALL the planner answers with a Merge Append of
+   * those index scans. Public so the query-plan test EXPLAINs exactly the statement the API runs.
    */
-  pageStatement(userId: string, filters: TaskFilters, sort: SortSpec, after: CursorPosition | undefined, limit: number): Statement {
+  pageStatement(scope: TaskScope, filters: TaskFilters, sort: SortSpec, after: CursorPosition | undefined, limit: number): Statement {
     if (after) {
       checkCursorValue(sort, after);
     }
     const bound = new BoundValues();
-    const where = liveTasksWhere(userId, filters, new Date(), bound.bind);
-    const keyset = after && { value: after.value === null ? null : bound.bind(after.value), id: bound.bind(after.id) };
-    const shape = JSON.stringify(['page', where, sort, keyset, limit]);
+    const now = new Date();
+    const walks = branchesOf(scope).map((branch) => ({
+      where: liveTasksWhere(branch, filters, now, bound.bind),
+      keyset: after && { value: after.value === null ? null : bound.bind(after.value), id: bound.bind(after.id) },
+    }));
+    const shape = JSON.stringify(['page', walks, sort, limit]);
     return STATEMENTS.statement(shape, bound, () => {
       const column = `task.${this.column(sort.property)}`;
       const direction = sort.descending ? 'desc' : 'asc';
       const cursorText = sort.castTo === 'timestamptz' ? cursorTimestampSql(column) : `${column}::text`;
-      const query = this.selectResponseColumns('read')
-        .addSelect(raw(`${cursorText} as cursor_value`))
-        .where(where)
-        .orderBy([{ [sort.property]: sort.nullable ? `${direction} nulls last` : direction }, { id: direction }])
-        .limit(limit + 1);
-      return keyset ? query.andWhere(...keysetCondition(column, sort, keyset)) : query;
+      const walk = ({ where, keyset }: (typeof walks)[number]) => {
+        const query = this.selectResponseColumns('read').addSelect(raw(`${cursorText} as cursor_value`)).where(where);
+        return keyset ? query.andWhere(...keysetCondition(column, sort, keyset)) : query;
+      };
+      if (walks.length === 1) {
+        return walk(walks[0])
+          .orderBy([{ [sort.property]: sort.nullable ? `${direction} nulls last` : direction }, { id: direction }])
+          .limit(limit + 1);
+      }
+      return mergedWalks(
+        walks.map((each) => walk(each).addSelect(raw(`${column} as sort_key`))),
+        `sort_key ${direction}${sort.nullable ? ' nulls last' : ''}, "id" ${direction}`,
+        limit + 1,
+      );
     });
   }
 
-  async findPage(
-    userId: string,
-    filters: TaskFilters,
-    sort: SortSpec,
-    after: CursorPosition | undefined,
-    limit: number,
-  ): Promise<TaskPageRecord[]> {
-    const { sql, params } = this.pageStatement(userId, filters, sort, after, limit);
+  async findPage(scope: TaskScope, filters: TaskFilters, sort: SortSpec, after: CursorPosition | undefined, limit: number): Promise<TaskPageRecord[]> {
+    if (branchesOf(scope).length === 0) {
+      return [];
+    }
+    const { sql, params } = this.pageStatement(scope, filters, sort, after, limit);
     return withCursorValues(await this.getEntityManager().getConnection('read').execute(sql, params));
   }
 
-  countMatching(userId: string, filters: TaskFilters): Promise<number> {
-    return this.getEntityManager().createQueryBuilder(Task, 'task', 'read').where(liveTasksWhere(userId, filters)).getCount();
+  async countMatching(scope: TaskScope, filters: TaskFilters): Promise<number> {
+    let total = 0;
+    for (const branch of branchesOf(scope)) {
+      total += await this.getEntityManager().createQueryBuilder(Task, 'task', 'read').where(liveTasksWhere(branch, filters)).getCount();
+    }
+    return total;
   }
 
   /**
-   * The trash, most recently trashed first, keyset-paged on (deleted_at, id) along its partial
-   * index. Public so the query-plan test EXPLAINs exactly the statement the API runs.
+   * The trash in the scope, most recently trashed first, keyset-paged on (deleted_at, id) along
+   * the owner's and each shared category's partial index. Public so the query-plan test EXPLAINs
+   * exactly the statement the API runs.
    */
-  trashPageStatement(userId: string, after: CursorPosition | undefined, limit: number): Statement {
+  trashPageStatement(scope: TaskScope, after: CursorPosition | undefined, limit: number): Statement {
     if (after && (after.value === null || !isCursorTimestamp(after.value))) {
       throw notIssuedHere();
     }
     const bound = new BoundValues();
-    const where = { user: bound.bind(userId), deletedAt: { $ne: null } };
-    const keyset = after && [bound.bind(after.value), bound.bind(after.id)];
-    return STATEMENTS.statement(JSON.stringify(['trash', Boolean(keyset), limit]), bound, () => {
+    const walks = branchesOf(scope).map((branch) => ({
+      where: { ...('user' in branch ? { user: bound.bind(branch.user) } : { category: bound.bind(branch.category) }), deletedAt: { $ne: null } },
+      keyset: after && [bound.bind(after.value), bound.bind(after.id)],
+    }));
+    return STATEMENTS.statement(JSON.stringify(['trash', walks, limit]), bound, () => {
       const column = `task.${this.column('deletedAt')}`;
-      const query = this.selectResponseColumns('write')
-        .addSelect(raw(`${cursorTimestampSql(column)} as cursor_value`))
-        .where(where)
-        .orderBy([{ deletedAt: 'desc' }, { id: 'desc' }])
-        .limit(limit + 1);
-      return keyset ? query.andWhere(`(${column}, task.id) < (?::timestamptz, ?::uuid)`, keyset) : query;
+      const walk = ({ where, keyset }: (typeof walks)[number]) => {
+        const query = this.selectResponseColumns('write').addSelect(raw(`${cursorTimestampSql(column)} as cursor_value`)).where(where);
+        return keyset ? query.andWhere(`(${column}, task.id) < (?::timestamptz, ?::uuid)`, keyset) : query;
+      };
+      if (walks.length === 1) {
+        return walk(walks[0]).orderBy([{ deletedAt: 'desc' }, { id: 'desc' }]).limit(limit + 1);
+      }
+      return mergedWalks(
+        walks.map((each) => walk(each).addSelect(raw(`${column} as sort_key`))),
+        'sort_key desc, "id" desc',
+        limit + 1,
+      );
     });
   }
 
-  async findTrashPage(userId: string, after: CursorPosition | undefined, limit: number): Promise<TaskPageRecord[]> {
-    const { sql, params } = this.trashPageStatement(userId, after, limit);
+  async findTrashPage(scope: TaskScope, after: CursorPosition | undefined, limit: number): Promise<TaskPageRecord[]> {
+    if (branchesOf(scope).length === 0) {
+      return [];
+    }
+    const { sql, params } = this.trashPageStatement(scope, after, limit);
     return withCursorValues(await this.getEntityManager().execute(sql, params));
   }
 
-  /** One task of the owner, live or trashed, on the path of every read and write of a single task. */
-  private async findOneInState(state: 'live' | 'trashed', userId: string, taskId: string): Promise<TaskRow | undefined> {
+  /**
+   * One task, live or trashed, on the path of every read and write of a single task: found by its
+   * id, then readable by its owner, or by a member of its category, whose role the same statement
+   * reads with one more index lookup (category_members' primary key).
+   */
+  private async findOneInState(state: 'live' | 'trashed', userId: string, taskId: string): Promise<ReadableTask | undefined> {
     const bound = new BoundValues();
-    const where = { id: bound.bind(taskId), user: bound.bind(userId), deletedAt: state === 'live' ? null : { $ne: null } };
-    const { sql, params } = STATEMENTS.statement(JSON.stringify(['one', state]), bound, () =>
-      this.selectResponseColumns('write').where(where).limit(1),
-    );
-    const [row] = await this.getEntityManager().execute<TaskRow[]>(sql, params);
+    const where = { id: bound.bind(taskId), deletedAt: state === 'live' ? null : { $ne: null } };
+    const user = bound.bind(userId);
+    const statement = STATEMENTS.statement(JSON.stringify(['one', state]), bound, () => {
+      const members = this.getEntityManager().getMetadata(CategoryMember);
+      const memberColumn = (property: 'category' | 'user' | 'role') => `"${members.properties[property].fieldNames[0]}"`;
+      return this.selectResponseColumns('write')
+        .addSelect(raw(`member.${memberColumn('role')} as "memberRole"`))
+        .leftJoin(sql.ref(members.tableName), 'member', {
+          [`member.${members.properties.category.fieldNames[0]}`]: sql.ref(`task.${this.column('category')}`),
+          [`member.${members.properties.user.fieldNames[0]}`]: user,
+        })
+        .where(where)
+        .andWhere(`(task.${this.column('user')} = ? or member.${memberColumn('role')} is not null)`, [user])
+        .limit(1);
+    });
+    const [row] = await this.getEntityManager().execute<ReadableTask[]>(statement.sql, statement.params);
     return row;
   }
+}
+
+/** Several walks of the same columns merged into one order, cut at `limit`. */
+function mergedWalks(walks: Array<{ getQuery(): string; getParams(): readonly unknown[] }>, order: string, limit: number) {
+  return {
+    getQuery: () => `select * from (${walks.map((walk) => `(${walk.getQuery()})`).join(' union all ')}) as page order by ${order} limit ${limit}`,
+    getParams: () => walks.flatMap((walk) => walk.getParams()),
+  };
 }
 
 /** A cursor's sort key must be text this API could have issued for the sort (no null but on due dates). */

@@ -1,4 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Patch, Post, Query, Res } from '@nestjs/common';
+import { ActivityService } from '../activity/activity.service.js';
+import { ActivityPageResponse } from '../activity/dto/activity-response.dto.js';
+import { DEFAULT_ACTIVITY_PAGE_SIZE, EntityActivityQuery } from '../activity/dto/list-activity.query.js';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -48,6 +51,7 @@ export class TasksController {
     private readonly tasks: TasksService,
     private readonly trash: TrashService,
     private readonly batches: TaskBatchService,
+    private readonly activityLog: ActivityService,
   ) {}
 
   @Post()
@@ -106,7 +110,7 @@ export class TasksController {
   @ApiOkResponse({ type: TaskStatsResponse })
   @ApiProblems(400, 401)
   stats(@CurrentUser() caller: AuthenticatedUser, @Query() query: TaskStatsQuery): Promise<TaskStatsResponse> {
-    return this.tasks.stats(caller.userId, query.tz);
+    return this.tasks.stats(caller.userId, query.tz, query.scope);
   }
 
   @Get(':id')
@@ -206,5 +210,21 @@ export class TasksController {
     @RequestHeader('if-match') ifMatch?: string,
   ): Promise<TaskResponse> {
     return withEtag(reply, await this.trash.restore(caller, id, ifMatch));
+  }
+
+  @Get(':id/activity')
+  @ApiOperation({
+    summary: 'The history of one task',
+    description:
+      'Newest first, keyset-paginated: pass `nextCursor` back as `cursor` with the same filters until it is null. Also for a task in the trash or deleted for good, while its entries are kept (ACTIVITY_RETENTION, 90 days by default). ' +
+      'A member of a shared category sees the entries recorded while they could see the task, each naming its actor; a task the caller cannot read answers 404, like an unknown one.',
+  })
+  @ApiOkResponse({ type: ActivityPageResponse })
+  @ApiProblems(400, 401, 404)
+  async activity(@CurrentUser() caller: AuthenticatedUser, @UuidParam() id: string, @Query() query: EntityActivityQuery): Promise<ActivityPageResponse> {
+    if (await this.tasks.isHiddenFrom(caller.userId, id)) {
+      throw new NotFoundException('No such task.');
+    }
+    return this.activityLog.listForEntity(caller.userId, 'task', id, { ...query, limit: query.limit ?? DEFAULT_ACTIVITY_PAGE_SIZE });
   }
 }

@@ -4,6 +4,7 @@ import { ActivityModule } from '../activity/activity.module.js';
 import { CategoriesModule } from '../categories/categories.module.js';
 import { Task } from './task.entity.js';
 import { TaskBatchService } from './task-batch.service.js';
+import { TaskAccess } from './task-access.js';
 import { TaskWriter } from './task-writer.js';
 import { TasksController } from './tasks.controller.js';
 import { TasksService } from './tasks.service.js';
@@ -14,7 +15,7 @@ import { TrashService } from './trash.service.js';
 @Module({
   imports: [MikroOrmModule.forFeature([Task]), CategoriesModule, ActivityModule],
   controllers: [TasksController, TrashController],
-  providers: [TasksService, TrashService, TaskWriter, TaskBatchService],
+  providers: [TasksService, TrashService, TaskWriter, TaskBatchService, TaskAccess],
   exports: [TasksService],
 })
 export class TasksModule {}

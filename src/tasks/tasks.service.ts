@@ -1,8 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { ActivityService } from '../activity/activity.service.js';
-import { CategoriesService } from '../categories/categories.service.js';
-import { CategoryRemoving } from '../categories/category-events.js';
+import { CategoryAccessService } from '../categories/category-access.service.js';
+import { CategoryRemoving, MemberJoined, MemberLeaving } from '../categories/category-events.js';
+import { AccountDeleting } from '../users/account-events.js';
 import type { RequestActor } from '../common/actor.js';
 import { ID_TAKEN } from '../common/client-chosen-id.js';
 import { ApiProblemException, validationProblem } from '../common/errors/api-problem.exception.js';
@@ -17,11 +18,12 @@ import { DEFAULT_PAGE_SIZE, type ListTasksQuery } from './dto/list-tasks.query.j
 import { TaskResponse, type TaskStatsResponse } from './dto/task-response.dto.js';
 import type { UpdateTaskDto } from './dto/update-task.dto.js';
 import { completedAtAfter, fieldChanges, taskValuesFrom } from './task-changes.js';
-import type { TaskRecord, TaskValues } from './task.entity.js';
+import { TaskAccess } from './task-access.js';
+import type { TaskRecord } from './task.entity.js';
 import { sortSpec } from './task-sort.js';
 import { countTaskStats } from './task-stats.query.js';
 import { TaskWriter } from './task-writer.js';
-import { TaskRepository, type TaskFilters } from './task.repository.js';
+import { TaskRepository, type TaskFilters, type TaskScope } from './task.repository.js';
 import { isKnownTimeZone } from './time-zone.js';
 
 export interface TaskPage {
@@ -30,10 +32,8 @@ export interface TaskPage {
   total?: number;
 }
 
-export type TaskState = { live: TaskResponse } | { trashed: true };
-
-const unknownCategory = () =>
-  validationProblem([{ field: 'categoryId', message: 'categoryId must be one of your categories' }]);
+/** A task as the change feed reports it to one user: live, trashed, or out of their sight. */
+export type TaskState = { live: TaskResponse } | { trashed: true } | { invisible: true };
 
 @Injectable()
 export class TasksService {
@@ -41,19 +41,22 @@ export class TasksService {
     private readonly em: EntityManager,
     private readonly tasks: TaskRepository,
     private readonly writer: TaskWriter,
-    private readonly categories: CategoriesService,
+    private readonly access: TaskAccess,
+    private readonly categories: CategoryAccessService,
     private readonly activity: ActivityService,
     private readonly unitOfWork: UnitOfWork,
     @Inject(Environment) private readonly environment: Environment,
   ) {}
 
   async create(actor: RequestActor, input: CreateTaskDto): Promise<TaskResponse> {
-    const values = await this.ownedValues(actor.userId, input);
+    const { user: owner = actor.userId, ...values } = await this.access.place(actor.userId, taskValuesFrom(input));
     const now = new Date();
     const status = values.status ?? 'pending';
     const task: TaskRecord = {
       id: input.id ?? newId(),
-      user: actor.userId,
+      user: owner,
+      createdBy: actor.userId,
+      assignee: values.assignee ?? null,
       title: input.title,
       description: values.description ?? null,
       status,
@@ -66,21 +69,23 @@ export class TasksService {
       version: 1,
       deletedAt: null,
     };
-    const response = TaskResponse.from(task);
     const limit = this.environment.MAX_TASKS_PER_USER;
-    await this.unitOfWork
+    const audience = await this.access.audience(task);
+    return this.unitOfWork
       .run(async () => {
-        if (!(await this.tasks.insertWithinQuota(task, limit))) {
+        const people = await this.tasks.insertWithinQuota(task, limit);
+        if (!people) {
           throw quotaExceeded(limit, 'tasks');
         }
-        await this.activity.record(actor.userId, actor, [
+        const response = TaskResponse.from({ ...task, ...people });
+        await this.activity.record(audience, actor, [
           { entityType: 'task', entityId: task.id, action: 'create', changes: fieldChanges(null, response) },
         ]);
+        return response;
       })
       .catch(async (error: unknown) => {
         throw await this.conflictIfIdTaken(error, actor.userId, task.id);
       });
-    return response;
   }
 
   /** A client-chosen id already in use: 409 naming the caller's own task, or saying nothing of another's. */
@@ -90,7 +95,7 @@ export class TasksService {
       return error;
     }
     const [own] = await this.tasks.findByIds(userId, [taskId]);
-    if (!own) {
+    if (!own?.readable) {
       return conflict;
     }
     const where = own.deletedAt === null ? `/api/v1/tasks/${taskId}` : `/api/v1/trash (restore it with POST /api/v1/tasks/${taskId}/restore)`;
@@ -101,7 +106,7 @@ export class TasksService {
     });
   }
 
-  /** Another user's task, or one in the trash, answers exactly like a missing one. */
+  /** A task the caller cannot read, or one in the trash, answers exactly like a missing one. */
   async get(userId: string, taskId: string): Promise<TaskResponse> {
     const task = await this.tasks.findLive(userId, taskId);
     if (!task) {
@@ -111,7 +116,7 @@ export class TasksService {
   }
 
   update(actor: RequestActor, taskId: string, changes: UpdateTaskDto, ifMatch?: string): Promise<TaskResponse> {
-    return this.writer.apply(actor, taskId, ifMatch, 'update', this.findLive, () => this.ownedValues(actor.userId, changes));
+    return this.writer.apply(actor, taskId, ifMatch, 'update', this.findLive, (current) => this.access.place(actor.userId, taskValuesFrom(changes), current));
   }
 
   /** completed -> pending, anything else -> completed. */
@@ -135,36 +140,62 @@ export class TasksService {
       dueAfter: query.dueAfter ? new Date(query.dueAfter) : undefined,
       overdue: query.overdue,
       q: query.q,
+      assignee: assigneeFilter(userId, query.assignee),
     };
     const sort = query.sort ?? '-createdAt';
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const fingerprint = listFingerprint({ ...filters, sort });
+    const scopeName = query.scope ?? 'all';
+    const fingerprint = listFingerprint({ ...filters, sort, scope: scopeName });
     const after = query.cursor ? decodeCursor(query.cursor, fingerprint) : undefined;
+    const scope = await this.scope(userId, scopeName, filters.categoryId);
 
-    const rows = await this.tasks.findPage(userId, filters, sortSpec(sort), after, limit);
+    const rows = await this.tasks.findPage(scope, filters, sortSpec(sort), after, limit);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
       items: page.map(TaskResponse.from),
       nextCursor: rows.length > limit && last ? encodeCursor(fingerprint, { value: last.cursorValue, id: last.id }) : null,
-      ...(query.includeTotal && { total: await this.tasks.countMatching(userId, filters) }),
+      ...(query.includeTotal && { total: await this.tasks.countMatching(scope, filters) }),
     };
   }
 
   /**
-   * The current state of the owner's tasks among `ids`, for the change feed: each one live (with
-   * its representation, exactly as GET answers it) or trashed; ids not in the map are gone.
+   * The walks a list takes: the caller's own tasks, and each category shared with them (only the
+   * one asked for, when the list is filtered by a shared category).
+   */
+  async scope(userId: string, scope: TaskScopeName, categoryId?: string | null): Promise<TaskScope> {
+    const shared = scope === 'own' || categoryId === null ? [] : await this.categories.sharedWith(userId);
+    return {
+      ownerId: scope === 'shared' ? undefined : userId,
+      sharedCategoryIds: categoryId ? shared.filter((id) => id === categoryId) : shared,
+    };
+  }
+
+  /**
+   * The current state of these tasks as the user sees them, for the change feed: live (exactly as
+   * GET answers it), trashed, or out of their sight; ids not in the map are gone for good.
    */
   async currentStates(userId: string, ids: string[]): Promise<Map<string, TaskState>> {
     const rows = await this.tasks.findByIds(userId, ids);
-    return new Map(rows.map((row): [string, TaskState] => [row.id, row.deletedAt === null ? { live: TaskResponse.from(row) } : { trashed: true }]));
+    return new Map(
+      rows.map(({ readable, ...row }): [string, TaskState] => [
+        row.id,
+        !readable ? { invisible: true } : row.deletedAt === null ? { live: TaskResponse.from(row) } : { trashed: true },
+      ]),
+    );
   }
 
-  async stats(userId: string, timeZone = 'UTC'): Promise<TaskStatsResponse> {
+  /** Whether the task exists (live or trashed) and the user cannot read it: its history is not theirs to see. */
+  async isHiddenFrom(userId: string, taskId: string): Promise<boolean> {
+    const [task] = await this.tasks.findByIds(userId, [taskId]);
+    return task !== undefined && !task.readable;
+  }
+
+  async stats(userId: string, timeZone = 'UTC', scopeName: TaskScopeName = 'all'): Promise<TaskStatsResponse> {
     if (!isKnownTimeZone(timeZone)) {
       throw validationProblem([{ field: 'tz', message: 'tz must be an IANA time zone such as Europe/Paris' }]);
     }
-    const row = await countTaskStats(this.em, userId, timeZone).catch((error: unknown) => {
+    const row = await countTaskStats(this.em, await this.scope(userId, scopeName), timeZone).catch((error: unknown) => {
       // Node's ICU and PostgreSQL's tzdata disagree on a few retired names (US/Pacific-New...).
       if (/time zone .* not recognized/i.test(String((error as { message?: unknown })?.message))) {
         throw validationProblem([{ field: 'tz', message: 'tz is not a time zone the database knows' }]);
@@ -182,27 +213,64 @@ export class TasksService {
   }
 
   /**
-   * A category being deleted leaves its tasks (trashed ones too) uncategorised, each with a new
-   * version and a `detach` entry, in the deleting transaction.
+   * A category being deleted leaves its tasks (trashed ones too) uncategorised and private to their
+   * creators again, each with a new version and a `detach` entry for everyone who saw it, in the
+   * deleting transaction: the other members lose sight of them.
    */
   @OnDomainEvent(CategoryRemoving)
-  async detachFromRemovedCategory({ actor, categoryId }: CategoryRemoving): Promise<void> {
-    const tasks = await this.tasks.findInCategory(actor.userId, categoryId);
-    await this.tasks.detach(actor.userId, tasks, new Date());
+  async detachFromRemovedCategory({ actor, categoryId, audience }: CategoryRemoving): Promise<void> {
+    const tasks = await this.tasks.findInCategory(categoryId);
+    await this.tasks.detach(tasks, new Date());
+    const creators = tasks.flatMap((task) => (task.createdBy === null ? [] : [task.createdBy]));
     await this.activity.record(
-      actor.userId,
+      [...audience, ...creators],
       actor,
       tasks.map((task) => ({ entityType: 'task', entityId: task.id, action: 'detach', changes: { categoryId: { from: categoryId, to: null } } })),
     );
   }
 
-  private readonly findLive = (userId: string, taskId: string) => this.tasks.findLive(userId, taskId);
-
-  /** The body's values, once its category (if any) is known to be the caller's. */
-  private async ownedValues(userId: string, input: UpdateTaskDto): Promise<TaskValues> {
-    if (input.categoryId && !(await this.categories.isOwnedBy(userId, input.categoryId))) {
-      throw unknownCategory();
-    }
-    return taskValuesFrom(input);
+  /** A new member's change feed gains every live task of the category. */
+  @OnDomainEvent(MemberJoined)
+  async shareWithNewMember({ actor, categoryId, userId }: MemberJoined): Promise<void> {
+    const tasks = await this.tasks.findLiveInCategory(categoryId);
+    await this.activity.record(userId, actor, tasks.map((task) => ({ entityType: 'task', entityId: task.id, action: 'access_granted', changes: {} })));
   }
+
+  /**
+   * A departing member is unassigned from the category's tasks (recorded for everyone who sees
+   * them), and their change feed loses every live task of it.
+   */
+  @OnDomainEvent(MemberLeaving)
+  async unshareWithMember({ actor, categoryId, userId }: MemberLeaving): Promise<void> {
+    const assigned = await this.tasks.findAssignedInCategory(categoryId, userId);
+    const person = (await this.tasks.findPeople([userId])).get(userId) ?? null;
+    await this.tasks.unassign(assigned, new Date());
+    const ownerId = await this.categories.ownerOf(categoryId);
+    await this.activity.record(
+      [...(ownerId ? [ownerId] : []), ...(await this.categories.memberIds(categoryId))],
+      actor,
+      assigned.map((task) => ({ entityType: 'task', entityId: task.id, action: 'update', changes: { assignee: { from: person, to: null } } })),
+    );
+    const tasks = await this.tasks.findLiveInCategory(categoryId);
+    await this.activity.record(userId, actor, tasks.map((task) => ({ entityType: 'task', entityId: task.id, action: 'access_revoked', changes: {} })));
+  }
+
+  /** A departing account's tasks in others' categories stay there, handed to those categories' owners. */
+  @OnDomainEvent(AccountDeleting)
+  async handOverCreatedTasks({ userId }: AccountDeleting): Promise<void> {
+    await this.tasks.handOverCreatedBy(userId);
+  }
+
+  private readonly findLive = (userId: string, taskId: string) => this.tasks.findLive(userId, taskId);
+}
+
+export type TaskScopeName = 'own' | 'shared' | 'all';
+
+/** `me`, `none` or a user id, as the repository filters by it. */
+function assigneeFilter(userId: string, assignee: string | undefined): string | null | undefined {
+  if (assignee === undefined) {
+    return undefined;
+  }
+  const value = assignee.toLowerCase();
+  return value === 'me' ? userId : value === 'none' ? null : value;
 }

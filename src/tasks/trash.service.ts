@@ -11,7 +11,9 @@ import { TaskResponse } from './dto/task-response.dto.js';
 import { ifMatchSatisfied, taskEtag } from './task-etag.js';
 import type { TaskRecord, TaskRow } from './task.entity.js';
 import { busyTask, preconditionFailed, TaskWriter } from './task-writer.js';
-import { TaskRepository } from './task.repository.js';
+import { TaskRepository, type ReadableTask } from './task.repository.js';
+import { TaskAccess } from './task-access.js';
+import { CategoryAccessService } from '../categories/category-access.service.js';
 import type { TaskPage } from './tasks.service.js';
 
 const TRASH_LIST = listFingerprint({ list: 'trash', sort: '-deletedAt' });
@@ -31,14 +33,17 @@ export class TrashService {
     private readonly activity: ActivityService,
     private readonly unitOfWork: UnitOfWork,
     private readonly jobs: ExclusiveJobs,
+    private readonly access: TaskAccess,
+    private readonly categories: CategoryAccessService,
     @Inject(Environment) environment: Environment,
   ) {
     this.retentionMs = parseDuration(environment.TRASH_RETENTION);
   }
 
+  /** The trash of the caller's own tasks and of the categories shared with them. */
   async list(userId: string, limit: number, cursor?: string): Promise<TaskPage> {
     const after = cursor ? decodeCursor(cursor, TRASH_LIST) : undefined;
-    const rows = await this.tasks.findTrashPage(userId, after, limit);
+    const rows = await this.tasks.findTrashPage({ ownerId: userId, sharedCategoryIds: await this.categories.sharedWith(userId) }, after, limit);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
@@ -59,14 +64,16 @@ export class TrashService {
       if (!current) {
         throw new NotFoundException('No such task in the trash.');
       }
+      this.access.assertCanEdit(actor.userId, current);
       if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, taskEtag(current))) {
         throw preconditionFailed();
       }
+      const audience = await this.access.audience(current);
       const purged = await this.unitOfWork.run(async () => {
-        if (!(await this.tasks.purgeIfVersion(actor.userId, taskId, current.version))) {
+        if (!(await this.tasks.purgeIfVersion(taskId, current.version))) {
           return false;
         }
-        await this.activity.record(actor.userId, actor, [{ entityType: 'task', entityId: taskId, action: 'purge', changes: {} }]);
+        await this.activity.record(audience, actor, [{ entityType: 'task', entityId: taskId, action: 'purge', changes: {} }]);
         return true;
       });
       if (purged) {
@@ -92,9 +99,9 @@ export class TrashService {
       for (const task of expired) {
         byOwner.set(task.user, [...(byOwner.get(task.user) ?? []), task]);
       }
-      for (const [ownerId, tasks] of byOwner) {
+      for (const [, tasks] of byOwner) {
         await this.activity.record(
-          ownerId,
+          await this.access.audience(tasks[0]),
           { userId: null, requestId: null },
           tasks.map((task) => ({ entityType: 'task', entityId: task.id, action: 'purge', changes: {} })),
         );
@@ -107,6 +114,6 @@ export class TrashService {
     return purged;
   }
 
-  private readonly findTrashed = (userId: string, taskId: string): Promise<TaskRow | undefined> =>
+  private readonly findTrashed = (userId: string, taskId: string): Promise<ReadableTask | undefined> =>
     this.tasks.findTrashed(userId, taskId);
 }

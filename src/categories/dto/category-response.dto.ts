@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { UserSummary } from '../../users/dto/user-summary.dto.js';
 import type { CategoryWithTaskCount } from '../category.repository.js';
+import { CATEGORY_ROLES, type CategoryRole } from './category-roles.js';
 
 export class CategoryResponse {
   @ApiProperty({ format: 'uuid' })
@@ -11,8 +13,14 @@ export class CategoryResponse {
   @ApiProperty({ example: '#3b82f6' })
   color: string;
 
-  @ApiProperty({ description: 'Tasks in this category', example: 3 })
+  @ApiProperty({ description: 'Live tasks in this category (whoever created them)', example: 3 })
   taskCount: number;
+
+  @ApiProperty({ enum: CATEGORY_ROLES, example: 'owner', description: "The caller's role: owner, or editor/viewer of a category shared with them" })
+  role: CategoryRole;
+
+  @ApiProperty({ type: UserSummary, description: 'Who owns the category (the caller, when role is owner)' })
+  owner: UserSummary;
 
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
@@ -20,12 +28,14 @@ export class CategoryResponse {
   @ApiProperty({ format: 'date-time' })
   updatedAt: string;
 
-  static from({ category, taskCount }: CategoryWithTaskCount): CategoryResponse {
+  static from({ category, taskCount, role, owner }: CategoryWithTaskCount): CategoryResponse {
     return {
       id: category.id,
       name: category.name,
       color: category.color,
       taskCount,
+      role,
+      owner,
       createdAt: category.createdAt.toISOString(),
       updatedAt: category.updatedAt.toISOString(),
     };
@@ -33,6 +43,6 @@ export class CategoryResponse {
 }
 
 export class CategoryListResponse {
-  @ApiProperty({ type: [CategoryResponse] })
+  @ApiProperty({ type: [CategoryResponse], description: "The caller's own categories and those shared with them, by name ignoring case" })
   items: CategoryResponse[];
 }

@@ -3,7 +3,7 @@ import { CategoryResponse } from '../../categories/dto/category-response.dto.js'
 import { TaskResponse } from '../../tasks/dto/task-response.dto.js';
 
 export const CHANGE_ENTITY_TYPES = ['task', 'category'] as const;
-export const DELETE_REASONS = ['trashed', 'purged', 'deleted'] as const;
+export const DELETE_REASONS = ['trashed', 'purged', 'deleted', 'access_revoked'] as const;
 export type DeleteReason = (typeof DELETE_REASONS)[number];
 
 @ApiExtraModels(TaskResponse, CategoryResponse)
@@ -29,7 +29,8 @@ export class ChangeResponse {
   @ApiProperty({
     required: false,
     enum: DELETE_REASONS,
-    description: 'Only on delete: trashed (a task in the trash), purged (a task deleted for good), deleted (a category)',
+    description:
+      'Only on delete: trashed (a task in the trash), purged (a task deleted for good), deleted (a category), access_revoked (it still exists but you no longer see it: a share ended, or it moved out of a shared category)',
   })
   reason?: DeleteReason;
 

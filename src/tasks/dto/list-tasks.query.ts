@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
@@ -36,6 +37,23 @@ const listParameter = (name: string, values: readonly string[], example: string[
   }) as const;
 const booleanFlag = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
+const TASK_SCOPES = ['own', 'shared', 'all'] as const;
+
+/** Which tasks a list or the stats cover; `all` by default. */
+const ScopeField = () =>
+  applyDecorators(
+    ApiProperty({
+      required: false,
+      enum: TASK_SCOPES,
+      default: 'all',
+      description: 'own: your private tasks and those in your categories; shared: those in categories shared with you; all: both',
+    }),
+    IsOptional(),
+    IsIn(TASK_SCOPES, { message: `scope must be one of ${TASK_SCOPES.join(', ')}` }),
+  );
+
+const ME_NONE_OR_UUID = /^(me|none|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
 const UUID_OR_NONE = /^(none|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -59,6 +77,14 @@ export class ListTasksQuery {
   @IsOptional()
   @Matches(UUID_OR_NONE, { message: 'categoryId must be a UUID or "none"' })
   categoryId?: string;
+
+  @ApiProperty({ required: false, example: 'me', description: '`me`, `none` (unassigned) or a user id' })
+  @IsOptional()
+  @Matches(ME_NONE_OR_UUID, { message: 'assignee must be me, none or a user id' })
+  assignee?: string;
+
+  @ScopeField()
+  scope?: (typeof TASK_SCOPES)[number];
 
   @ApiProperty({ required: false, format: 'date-time', description: 'Due strictly before this instant' })
   @IsOptional()
@@ -111,4 +137,7 @@ export class TaskStatsQuery {
   @NoNulCharacters()
   @MaxLength(64)
   tz?: string;
+
+  @ScopeField()
+  scope?: (typeof TASK_SCOPES)[number];
 }

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { UserSummary } from '../../users/dto/user-summary.dto.js';
 import type { TaskRow } from '../task.entity.js';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '../task-enums.js';
 
@@ -30,6 +31,12 @@ export class TaskResponse {
   @ApiProperty({ type: String, format: 'uuid', nullable: true })
   categoryId: string | null;
 
+  @ApiProperty({ type: UserSummary, nullable: true, description: 'Who created it; null once that account is deleted' })
+  createdBy: UserSummary | null;
+
+  @ApiProperty({ type: UserSummary, nullable: true, description: "Who it is assigned to: the category's owner or a member, or null" })
+  assignee: UserSummary | null;
+
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
 
@@ -53,6 +60,8 @@ export class TaskResponse {
       dueDate: isoOrNull(task.dueDate),
       completedAt: isoOrNull(task.completedAt),
       categoryId: task.category,
+      createdBy: task.createdBy,
+      assignee: task.assignee,
       createdAt: iso(task.createdAt),
       updatedAt: iso(task.updatedAt),
       version: task.version,

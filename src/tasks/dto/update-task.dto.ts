@@ -1,7 +1,7 @@
 import type { TaskPriority, TaskStatus } from '../task-enums.js';
-import { CategoryIdField, DescriptionField, DueDateField, PriorityField, StatusField, TitleField } from './task-fields.js';
+import { AssigneeIdField, CategoryIdField, DescriptionField, DueDateField, PriorityField, StatusField, TitleField } from './task-fields.js';
 
-/** Any subset of the create fields; `null` clears description, dueDate or categoryId. */
+/** Any subset of the create fields; `null` clears description, dueDate, categoryId or assigneeId. */
 export class UpdateTaskDto {
   @TitleField({ optional: true })
   title?: string;
@@ -20,4 +20,7 @@ export class UpdateTaskDto {
 
   @CategoryIdField()
   categoryId?: string | null;
+
+  @AssigneeIdField()
+  assigneeId?: string | null;
 }

@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/core';
 import { ApiProperty } from '@nestjs/swagger';
 import { User } from '../user.entity.js';
 

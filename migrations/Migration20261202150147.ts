@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261202145309 extends Migration {
+export class Migration20261202150147 extends Migration {
 
-  override name = 'Migration20261202145309';
+  override name = 'Migration20261202150147';
 
   override up(): void | Promise<void> {
     this.addSql(`create table "category_members" ("category_id" uuid not null, "user_id" uuid not null, "role" text not null, "created_at" timestamptz not null default now(), primary key ("category_id", "user_id"));`);
@@ -18,6 +18,7 @@ export class Migration20261202145309 extends Migration {
     this.addSql(`update "tasks" set "created_by_id" = "user_id";`);
     this.addSql(`alter table "tasks" add constraint "tasks_created_by_id_foreign" foreign key ("created_by_id") references "users" ("id") on delete set null;`);
     this.addSql(`alter table "tasks" add constraint "tasks_assignee_id_foreign" foreign key ("assignee_id") references "users" ("id") on delete set null;`);
+    this.addSql(`create index "tasks_category_trash_idx" on "tasks" ("category_id", "deleted_at", "id") where deleted_at is not null;`);
     this.addSql(`create index "tasks_assignee_idx" on "tasks" ("assignee_id");`);
     this.addSql(`create index "tasks_created_by_idx" on "tasks" ("created_by_id");`);
     this.addSql(`create index "tasks_category_title_idx" on "tasks" ("category_id", "title", "id") where deleted_at is null;`);
@@ -61,6 +62,7 @@ export class Migration20261202145309 extends Migration {
     this.addSql(`alter table "activity" drop constraint "activity_action_check";`);
     this.addSql(`alter table "activity" add constraint "activity_action_check" check ("action" in ('create', 'update', 'toggle', 'delete', 'restore', 'purge', 'detach'));`);
 
+    this.addSql(`drop index "tasks_category_trash_idx";`);
     this.addSql(`drop index "tasks_assignee_idx";`);
     this.addSql(`drop index "tasks_created_by_idx";`);
     this.addSql(`drop index "tasks_category_title_idx";`);
