@@ -3,11 +3,10 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { CurrentUser } from '../common/current-user.decorator.js';
 import { ApiProblems } from '../common/errors/problem.schema.js';
-import { UuidParam } from '../common/uuid-param.decorator.js';
 import { BEARER_SCHEME } from '../openapi.js';
 import { ActivityService } from './activity.service.js';
 import { ActivityPageResponse } from './dto/activity-response.dto.js';
-import { DEFAULT_ACTIVITY_PAGE_SIZE, EntityActivityQuery, ListActivityQuery } from './dto/list-activity.query.js';
+import { DEFAULT_ACTIVITY_PAGE_SIZE, ListActivityQuery } from './dto/list-activity.query.js';
 
 const PAGING =
   'Newest first, keyset-paginated: pass `nextCursor` back as `cursor` with the same filters until it is null. Entries are kept for ACTIVITY_RETENTION (90 days by default).';
@@ -27,16 +26,5 @@ export class ActivityController {
   @ApiProblems(400, 401)
   list(@CurrentUser() caller: AuthenticatedUser, @Query() query: ListActivityQuery): Promise<ActivityPageResponse> {
     return this.activity.list(caller.userId, { ...query, limit: query.limit ?? DEFAULT_ACTIVITY_PAGE_SIZE });
-  }
-
-  @Get('categories/:id/activity')
-  @ApiOperation({
-    summary: 'The history of one category',
-    description: `Also for a deleted category, while its entries are kept. Another user's category answers 404, like an unknown one. ${PAGING}`,
-  })
-  @ApiOkResponse({ type: ActivityPageResponse })
-  @ApiProblems(400, 401, 404)
-  forCategory(@CurrentUser() caller: AuthenticatedUser, @UuidParam() id: string, @Query() query: EntityActivityQuery): Promise<ActivityPageResponse> {
-    return this.activity.listForEntity(caller.userId, 'category', id, { ...query, limit: query.limit ?? DEFAULT_ACTIVITY_PAGE_SIZE });
   }
 }

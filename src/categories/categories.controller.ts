@@ -1,4 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Patch, Post, Query } from '@nestjs/common';
+import { ActivityService } from '../activity/activity.service.js';
+import { ActivityPageResponse } from '../activity/dto/activity-response.dto.js';
+import { DEFAULT_ACTIVITY_PAGE_SIZE, EntityActivityQuery } from '../activity/dto/list-activity.query.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { CurrentUser } from '../common/current-user.decorator.js';
@@ -15,7 +18,10 @@ import { UpdateCategoryDto } from './dto/update-category.dto.js';
 @ApiBearerAuth(BEARER_SCHEME)
 @Controller('categories')
 export class CategoriesController {
-  constructor(private readonly categories: CategoriesService) {}
+  constructor(
+    private readonly categories: CategoriesService,
+    private readonly activityLog: ActivityService,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -57,10 +63,10 @@ export class CategoriesController {
   @ApiOperation({
     summary: 'Rename or recolour a category',
     description:
-      'Changes the fields given. A name another of the caller\'s categories already has (ignoring case) answers 409.',
+      'Changes the fields given; only the owner may (a member gets 403 `forbidden`). A name another of the owner\'s categories already has (ignoring case) answers 409.',
   })
   @ApiOkResponse({ type: CategoryResponse })
-  @ApiProblems(400, 401, 404, 409, 415)
+  @ApiProblems(400, 401, 403, 404, 409, 415)
   async update(
     @CurrentActor() caller: RequestActor,
     @UuidParam() id: string,
@@ -74,11 +80,27 @@ export class CategoriesController {
   @ApiOperation({
     summary: 'Delete a category; its tasks stay, uncategorised',
     description:
-      'Removes the category; its tasks keep existing with categoryId null.',
+      'Only the owner may (a member gets 403 `forbidden`). Its tasks keep existing with categoryId null, each private to its creator again: every other member loses access at once.',
   })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiProblems(400, 401, 404)
+  @ApiProblems(400, 401, 403, 404)
   async remove(@CurrentActor() caller: RequestActor, @UuidParam() id: string): Promise<void> {
     await this.categories.remove(caller, id);
+  }
+
+  @Get(':id/activity')
+  @ApiOperation({
+    summary: 'The history of one category',
+    description:
+      'Newest first, keyset-paginated: pass `nextCursor` back as `cursor` with the same filters until it is null. Also for a deleted category, while its entries are kept (ACTIVITY_RETENTION, 90 days by default). ' +
+      'A category the caller can no longer see (another user\'s, or one they left) answers 404, like an unknown one.',
+  })
+  @ApiOkResponse({ type: ActivityPageResponse })
+  @ApiProblems(400, 401, 404)
+  async activity(@CurrentUser() caller: AuthenticatedUser, @UuidParam() id: string, @Query() query: EntityActivityQuery): Promise<ActivityPageResponse> {
+    if ((await this.categories.existingIds([id])).has(id) && (await this.categories.findMany(caller.userId, [id])).length === 0) {
+      throw new NotFoundException('No such category.');
+    }
+    return this.activityLog.listForEntity(caller.userId, 'category', id, { ...query, limit: query.limit ?? DEFAULT_ACTIVITY_PAGE_SIZE });
   }
 }

@@ -4,7 +4,8 @@ import { ActivityService } from '../activity/activity.service.js';
 import type { RequestActor } from '../common/actor.js';
 import { validationProblem } from '../common/errors/api-problem.exception.js';
 import { forbiddenRole } from '../common/errors/forbidden-role.js';
-import { UnitOfWork } from '../database/unit-of-work.js';
+import { OnDomainEvent, UnitOfWork } from '../database/unit-of-work.js';
+import { AccountDeleting } from '../users/account-events.js';
 import { UserSummary } from '../users/dto/user-summary.dto.js';
 import { User } from '../users/user.entity.js';
 import { CategoryAccessService } from './category-access.service.js';
@@ -77,6 +78,20 @@ export class MembershipsService {
       em.remove(member);
       await em.flush();
     });
+  }
+
+  /**
+   * The departing account's categories go with it: each member's change feed is told the category
+   * is gone from their view (the tasks module does the same for its tasks), in the deleting transaction.
+   */
+  @OnDomainEvent(AccountDeleting)
+  async revokeOwnedCategories({ userId }: AccountDeleting): Promise<void> {
+    const memberships = await this.em.find(CategoryMember, { category: { user: userId } }, { fields: ['category', 'user'], disableIdentityMap: true });
+    for (const membership of memberships) {
+      await this.activity.record(membership.user.id, { userId: null, requestId: null }, [
+        { entityType: 'category', entityId: membership.category.id, action: 'access_revoked', changes: {} },
+      ]);
+    }
   }
 
   private async findMemberOrFail(categoryId: string, userId: string): Promise<CategoryMember> {

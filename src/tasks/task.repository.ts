@@ -303,12 +303,36 @@ export class TaskRepository extends EntityRepository<Task> {
     return asRecords(await this.select().where({ category: categoryId, assignee: userId }).execute('all'));
   }
 
+  /** Tasks in other users' categories that the user created or is assigned to, trash included. */
+  async findTouchedBy(userId: string): Promise<TaskRecord[]> {
+    return asRecords(await this.select().where({ user: { $ne: userId }, $or: [{ createdBy: userId }, { assignee: userId }] }).execute('all'));
+  }
+
+  /** The user's live tasks filed in their categories (shared or not), for their members' feeds. */
+  async findLiveOwnedInCategories(userId: string): Promise<TaskRecord[]> {
+    return asRecords(await this.select().where({ user: userId, category: { $ne: null }, deletedAt: null }).execute('all'));
+  }
+
   /**
-   * A departing account's tasks in other users' categories stay with those owners; the owners
-   * become their creators, as the account's rows are about to go.
+   * A departing user's tasks pass to their owners: the owner becomes the creator where the user
+   * was, the user is unassigned; each gets a new version.
    */
-  async handOverCreatedBy(userId: string): Promise<void> {
-    await this.getEntityManager().nativeUpdate(Task, { createdBy: userId, user: { $ne: userId } }, { createdBy: raw(this.column('user')) });
+  async handOver(tasks: TaskRecord[], userId: string, now: Date): Promise<void> {
+    if (tasks.length === 0) {
+      return;
+    }
+    const createdBy = this.column('createdBy');
+    const assignee = this.column('assignee');
+    await this.getEntityManager().nativeUpdate(
+      Task,
+      { id: { $in: tasks.map((task) => task.id) } },
+      {
+        createdBy: raw(`case when ${createdBy} = ? then ${this.column('user')} else ${createdBy} end`, [userId]),
+        assignee: raw(`case when ${assignee} = ? then null else ${assignee} end`, [userId]),
+        updatedAt: now,
+        version: raw(`${this.column('version')} + 1`),
+      },
+    );
   }
 
   /** Trashed tasks deleted before `cutoff`, oldest first, at most `limit` of them. */
@@ -324,8 +348,9 @@ export class TaskRepository extends EntityRepository<Task> {
    * One keyset page of live tasks in the scope: `limit + 1` rows, so the caller knows whether
    * another page follows. Each walk of the scope (the owner's tasks, one shared category) comes
    * first in its conditions, so it reads its (user_id or category_id, key, id) partial index in
-   * order; several walks are merged by a UNION ALL the planner answers with a Merge Append of
-   * those index scans. Public so the query-plan test EXPLAINs exactly the statement the API runs.
+   * order and stops after `limit + 1` rows; several walks are merged by sorting those few rows
+   * (at most 201 walks × 51), never the whole set. Public so the query-plan test EXPLAINs exactly
+   * the statement the API runs.
    */
   pageStatement(scope: TaskScope, filters: TaskFilters, sort: SortSpec, after: CursorPosition | undefined, limit: number): Statement {
     if (after) {
@@ -344,12 +369,12 @@ export class TaskRepository extends EntityRepository<Task> {
       const cursorText = sort.castTo === 'timestamptz' ? cursorTimestampSql(column) : `${column}::text`;
       const walk = ({ where, keyset }: (typeof walks)[number]) => {
         const query = this.selectResponseColumns('read').addSelect(raw(`${cursorText} as cursor_value`)).where(where);
-        return keyset ? query.andWhere(...keysetCondition(column, sort, keyset)) : query;
-      };
-      if (walks.length === 1) {
-        return walk(walks[0])
+        return (keyset ? query.andWhere(...keysetCondition(column, sort, keyset)) : query)
           .orderBy([{ [sort.property]: sort.nullable ? `${direction} nulls last` : direction }, { id: direction }])
           .limit(limit + 1);
+      };
+      if (walks.length === 1) {
+        return walk(walks[0]);
       }
       return mergedWalks(
         walks.map((each) => walk(each).addSelect(raw(`${column} as sort_key`))),
@@ -393,10 +418,12 @@ export class TaskRepository extends EntityRepository<Task> {
       const column = `task.${this.column('deletedAt')}`;
       const walk = ({ where, keyset }: (typeof walks)[number]) => {
         const query = this.selectResponseColumns('write').addSelect(raw(`${cursorTimestampSql(column)} as cursor_value`)).where(where);
-        return keyset ? query.andWhere(`(${column}, task.id) < (?::timestamptz, ?::uuid)`, keyset) : query;
+        return (keyset ? query.andWhere(`(${column}, task.id) < (?::timestamptz, ?::uuid)`, keyset) : query)
+          .orderBy([{ deletedAt: 'desc' }, { id: 'desc' }])
+          .limit(limit + 1);
       };
       if (walks.length === 1) {
-        return walk(walks[0]).orderBy([{ deletedAt: 'desc' }, { id: 'desc' }]).limit(limit + 1);
+        return walk(walks[0]);
       }
       return mergedWalks(
         walks.map((each) => walk(each).addSelect(raw(`${column} as sort_key`))),
@@ -441,7 +468,7 @@ export class TaskRepository extends EntityRepository<Task> {
   }
 }
 
-/** Several walks of the same columns merged into one order, cut at `limit`. */
+/** Several walks of the same columns, each already cut at `limit`, merged into one order and cut again. */
 function mergedWalks(walks: Array<{ getQuery(): string; getParams(): readonly unknown[] }>, order: string, limit: number) {
   return {
     getQuery: () => `select * from (${walks.map((walk) => `(${walk.getQuery()})`).join(' union all ')}) as page order by ${order} limit ${limit}`,

@@ -145,7 +145,7 @@ export class TasksController {
   })
   @ApiHeader(IF_MATCH)
   @ApiOkResponse({ type: TaskResponse, headers: ETAG_HEADER })
-  @ApiProblems(400, 401, 404, 412, 415)
+  @ApiProblems(400, 401, 403, 404, 412, 415)
   async update(
     @CurrentActor() caller: RequestActor,
     @UuidParam() id: string,
@@ -165,7 +165,7 @@ export class TasksController {
   })
   @ApiHeader(IF_MATCH)
   @ApiOkResponse({ type: TaskResponse, headers: ETAG_HEADER })
-  @ApiProblems(400, 401, 404, 412)
+  @ApiProblems(400, 401, 403, 404, 412)
   async toggle(
     @CurrentActor() caller: RequestActor,
     @UuidParam() id: string,
@@ -184,7 +184,7 @@ export class TasksController {
   })
   @ApiHeader(IF_MATCH)
   @ApiNoContentResponse({ description: 'In the trash' })
-  @ApiProblems(400, 401, 404, 412)
+  @ApiProblems(400, 401, 403, 404, 412)
   async remove(
     @CurrentActor() caller: RequestActor,
     @UuidParam() id: string,
@@ -202,7 +202,7 @@ export class TasksController {
   })
   @ApiHeader(IF_MATCH)
   @ApiOkResponse({ type: TaskResponse, headers: ETAG_HEADER })
-  @ApiProblems(400, 401, 404, 412)
+  @ApiProblems(400, 401, 403, 404, 412)
   async restore(
     @CurrentActor() caller: RequestActor,
     @UuidParam() id: string,

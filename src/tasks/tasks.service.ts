@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { ActivityService } from '../activity/activity.service.js';
+import type { FieldChanges } from '../activity/activity.entity.js';
 import { CategoryAccessService } from '../categories/category-access.service.js';
 import { CategoryRemoving, MemberJoined, MemberLeaving } from '../categories/category-events.js';
 import { AccountDeleting } from '../users/account-events.js';
@@ -255,10 +256,26 @@ export class TasksService {
     await this.activity.record(userId, actor, tasks.map((task) => ({ entityType: 'task', entityId: task.id, action: 'access_revoked', changes: {} })));
   }
 
-  /** A departing account's tasks in others' categories stay there, handed to those categories' owners. */
+  /**
+   * A departing account: the tasks it created or was assigned in others' categories stay there,
+   * handed to those categories' owners and unassigned; its own shared categories' tasks leave
+   * their members' view. Recorded for everyone who sees them, by the server (no actor).
+   */
   @OnDomainEvent(AccountDeleting)
-  async handOverCreatedTasks({ userId }: AccountDeleting): Promise<void> {
-    await this.tasks.handOverCreatedBy(userId);
+  async handOverTasksOfDepartingAccount({ userId }: AccountDeleting): Promise<void> {
+    const server = { userId: null, requestId: null };
+    const touched = await this.tasks.findTouchedBy(userId);
+    const person = (await this.tasks.findPeople([userId])).get(userId) ?? null;
+    await this.tasks.handOver(touched, userId, new Date());
+    for (const task of touched) {
+      const changes: FieldChanges = task.assignee === userId ? { assignee: { from: person, to: null } } : {};
+      await this.activity.record(await this.access.audience(task), server, [{ entityType: 'task', entityId: task.id, action: 'update', changes }]);
+    }
+    const filed = await this.tasks.findLiveOwnedInCategories(userId);
+    for (const categoryId of new Set(filed.map((task) => task.category!))) {
+      const tasks = filed.filter((task) => task.category === categoryId);
+      await this.activity.record(await this.categories.memberIds(categoryId), server, tasks.map((task) => ({ entityType: 'task', entityId: task.id, action: 'access_revoked', changes: {} })));
+    }
   }
 
   private readonly findLive = (userId: string, taskId: string) => this.tasks.findLive(userId, taskId);

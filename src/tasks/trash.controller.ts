@@ -39,7 +39,7 @@ export class TrashController {
   })
   @ApiHeader({ name: 'If-Match', required: false, description: 'ETag from the trash listing: delete only if unchanged (else 412)' })
   @ApiNoContentResponse({ description: 'Deleted for good' })
-  @ApiProblems(400, 401, 404, 412)
+  @ApiProblems(400, 401, 403, 404, 412)
   async purge(
     @CurrentActor() caller: RequestActor,
     @UuidParam() id: string,

@@ -9,7 +9,7 @@ import { ExclusiveJobs } from '../database/exclusive-job.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { TaskResponse } from './dto/task-response.dto.js';
 import { ifMatchSatisfied, taskEtag } from './task-etag.js';
-import type { TaskRecord, TaskRow } from './task.entity.js';
+import type { TaskRecord } from './task.entity.js';
 import { busyTask, preconditionFailed, TaskWriter } from './task-writer.js';
 import { TaskRepository, type ReadableTask } from './task.repository.js';
 import { TaskAccess } from './task-access.js';

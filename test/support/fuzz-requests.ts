@@ -3,7 +3,7 @@ import { encodeCursor, listFingerprint } from '../../src/common/keyset-cursor.js
 import type { OpenApiParameter, Operation, Schema } from './openapi-contract.js';
 import { resourceOf } from './openapi-contract.js';
 import { MAX_JSON_DEPTH } from '../../src/common/json-body.js';
-import { dateTime, growsWhenLowerCased, hugeString, INVALID_DATES, loneSurrogateString, marker, Marker, nastyString, validObject, validValue, wrongTypeValue, type MarkerKind } from './fuzz-values.js';
+import { dateTime, growsWhenLowerCased, hugeString, INVALID_DATES, INVITATION_HINTS, loneSurrogateString, marker, Marker, nastyString, PROPERTY_HINTS, validObject, validValue, wrongTypeValue, type Hints, type MarkerKind } from './fuzz-values.js';
 
 /** A body as sent: a JSON value (markers resolved at send time) or raw text, and its content type. */
 export interface BodyCase {
@@ -25,6 +25,8 @@ export interface FuzzRequest {
   pathId?: string | Marker;
   /** Put the id into the path without URL-encoding it (malformed percent-escapes and such). */
   rawPathId?: boolean;
+  /** The second path parameter ({userId}, {invitationId}), resolved knowing the first. */
+  subId?: string | Marker;
   query: Array<[string, string | Marker]>;
   headers: Record<string, string | Marker>;
   body?: BodyCase;
@@ -70,9 +72,9 @@ function mutateProperty(
 }
 
 /** `slow`: the operation runs bcrypt on plausible bodies, so fewer of them are generated. */
-export function bodyArbitrary(schema: Schema, slow: boolean): fc.Arbitrary<BodyCase> {
+export function bodyArbitrary(schema: Schema, slow: boolean, hints: Hints = PROPERTY_HINTS): fc.Arbitrary<BodyCase> {
   const validWeight = slow ? 3 : 8;
-  const valid = validObject(schema);
+  const valid = validObject(schema, hints);
   const required = (schema.required as string[] | undefined) ?? [];
   const known = new Set(Object.keys((schema.properties as Record<string, unknown> | undefined) ?? {}));
   const cases: Array<fc.WeightedArbitrary<BodyCase>> = [
@@ -149,27 +151,59 @@ export function bodyArbitrary(schema: Schema, slow: boolean): fc.Arbitrary<BodyC
   return fc.oneof(...cases);
 }
 
-const ID_MARKERS: Record<string, [MarkerKind, MarkerKind]> = {
-  tasks: ['task', 'otherTask'],
-  categories: ['category', 'otherCategory'],
-  sessions: ['session', 'otherSession'],
-  trash: ['trashedTask', 'otherTrashedTask'],
-  webhooks: ['webhook', 'otherWebhook'],
+/** Ids the caller may reach, by weight, and one that must stay out of reach. */
+interface IdMarkers {
+  own: Array<[MarkerKind, number]>;
+  other: MarkerKind;
+}
+
+const ID_MARKERS: Record<string, IdMarkers> = {
+  tasks: { own: [['task', 6], ['sharedTask', 2]], other: 'otherTask' },
+  categories: { own: [['category', 6], ['sharedCategory', 1], ['joinedCategory', 1]], other: 'otherCategory' },
+  // A category's members and invitations: mostly one that has some, sometimes one that may not.
+  sharing: { own: [['sharedCategory', 5], ['category', 2], ['joinedCategory', 1]], other: 'otherCategory' },
+  // Accept and decline: one addressed to the caller; "other": one the caller sent to someone else.
+  invitations: { own: [['incomingInvitation', 1]], other: 'outgoingInvitation' },
+  sessions: { own: [['session', 1]], other: 'otherSession' },
+  trash: { own: [['trashedTask', 1]], other: 'otherTrashedTask' },
+  webhooks: { own: [['webhook', 1]], other: 'otherWebhook' },
 };
 
 /** The ids a path takes: a restore takes a task from the trash, like the trash's own routes. */
-const idMarkersOf = (path: string) => ID_MARKERS[path.endsWith('/restore') ? 'trash' : (resourceOf(path) ?? '')];
+const idMarkersOf = (path: string): IdMarkers | undefined =>
+  ID_MARKERS[path.endsWith('/restore') ? 'trash' : /^\/api\/v1\/categories\/\{id\}\/(members|invitations)/.test(path) ? 'sharing' : (resourceOf(path) ?? '')];
 
 /** Path ids: the caller's own (often), another user's, random uuids, and random strings. */
 export function pathIdArbitrary(path: string): fc.Arbitrary<{ id: string | Marker; raw: boolean }> {
-  const [own, other] = idMarkersOf(path) ?? [];
+  const markers = idMarkersOf(path);
   const encoded = (arbitrary: fc.Arbitrary<string | Marker>) => arbitrary.map((id) => ({ id, raw: false }));
   const reachable = (id: string) => id.length > 0 && !['.', '..', 'stats'].includes(id);
+  // inject resolves a `%2e%2e` segment as a WHATWG URL does: /categories/%2e%2e/invitations is
+  // another route (/invitations), answered by its own contract. Only where {id} ends the path.
+  const rawIds = ['%zz', '%', '%E0%A4%A', "'%20OR%201=1--", '%00', '..%2f..%2f', ...(path.endsWith('{id}') ? ['%2e%2e'] : [])];
+  const own = markers ? fc.oneof(...markers.own.map(([kind, weight]) => ({ weight, arbitrary: marker(kind) }))) : undefined;
   return fc.oneof(
-    ...(own ? [{ weight: 8, arbitrary: encoded(marker(own)) }, { weight: 2, arbitrary: encoded(marker(other)) }] : []),
+    ...(markers && own ? [{ weight: 8, arbitrary: encoded(own) }, { weight: 2, arbitrary: encoded(marker(markers.other)) }] : []),
     { weight: 3, arbitrary: encoded(fc.oneof(fc.uuid(), fc.uuid().map((u) => u.toUpperCase()), fc.uuid().map((u) => `{${u}}`), fc.uuid().map((u) => u.replaceAll('-', '')), fc.constantFrom('00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff'))) },
     { weight: 2, arbitrary: encoded(fc.oneof(nastyString.filter((s) => s.length < 300), fc.string({ minLength: 1, maxLength: 200 })).filter(reachable)) },
-    { weight: 1, arbitrary: fc.constantFrom('%zz', '%', '%E0%A4%A', "'%20OR%201=1--", '%00', '..%2f..%2f', '%2e%2e').map((id) => ({ id, raw: true })) },
+    { weight: 1, arbitrary: fc.constantFrom(...rawIds).map((id) => ({ id, raw: true })) },
+  );
+}
+
+/**
+ * The second path parameter, resolved after the first: a member of that category ({userId}) or
+ * one of its pending invitations ({invitationId}) mostly; the caller, a stranger, an invitation of
+ * another category, random uuids and strings otherwise. {deliveryId} is left to the world.
+ */
+export function subIdArbitrary(path: string): fc.Arbitrary<string | Marker> | undefined {
+  const name = /\{(userId|invitationId)\}/.exec(path)?.[1];
+  if (!name) return undefined;
+  const [own, ...others]: MarkerKind[] = name === 'userId' ? ['memberId', 'self', 'otherUserId'] : ['outgoingInvitation', 'incomingInvitation'];
+  return fc.oneof(
+    { weight: 8, arbitrary: marker(own) },
+    ...others.map((kind) => ({ weight: 1, arbitrary: marker(kind) })),
+    { weight: 2, arbitrary: fc.oneof(fc.uuid(), fc.uuid().map((u) => u.toUpperCase()), fc.constantFrom('00000000-0000-0000-0000-000000000000')) },
+    { weight: 1, arbitrary: fc.oneof(nastyString.filter((s) => s.length > 0 && s.length < 300), fc.string({ minLength: 1, maxLength: 60 })).filter((id) => !['.', '..'].includes(id)) },
   );
 }
 
@@ -180,7 +214,8 @@ function queryValue(parameter: OpenApiParameter): fc.Arbitrary<string | Marker> 
   const valid = ((): fc.Arbitrary<string | Marker> => {
     // Node's ICU zones, and names one of ICU and PostgreSQL's tzdata may know and the other not.
     if (parameter.name === 'tz') return fc.oneof(fc.constantFrom(...Intl.supportedValuesOf('timeZone')), fc.constantFrom('UTC', 'US/Pacific-New', 'Canada/East-Saskatchewan', 'SystemV/EST5', 'EST5EDT', 'europe/paris', 'Etc/GMT+14', 'GMT0', 'Asia/Rangoon', 'Factory', 'localtime', 'posixrules', 'Z', '+02:00', 'America/Ciudad_Juarez', 'Europe/Kyiv', 'Pacific/Kanton'));
-    if (parameter.name === 'categoryId') return fc.oneof(marker('category'), fc.constantFrom('none', 'NONE'), fc.uuid());
+    if (parameter.name === 'categoryId') return fc.oneof(marker('category'), marker('sharedCategory'), marker('joinedCategory'), fc.constantFrom('none', 'NONE'), fc.uuid());
+    if (parameter.name === 'assignee') return fc.oneof(fc.constantFrom('me', 'none', 'ME', 'None'), marker('self'), marker('memberId'), marker('otherUserId'), fc.uuid());
     if (schema.type === 'array') {
       // The items have no enum in the document; the description lists them ("Comma-separated: a,b,c").
       const documented = /:\s*([\w,]+)/.exec(parameter.description ?? '')?.[1].split(',') ?? [];
@@ -260,19 +295,21 @@ export function requestArbitrary(op: Operation, slow: boolean): fc.Arbitrary<Fuz
   const noBody = fc.constant<BodyCase | undefined>(undefined);
   return fc.record({
     path: op.path.includes('{') ? pathIdArbitrary(op.path) : fc.constant(undefined),
+    subId: subIdArbitrary(op.path) ?? fc.constant(undefined),
     query: queryArbitrary(queryParameters),
     cursor: hasCursor ? fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: cursorQuery }) : fc.constant(null),
     headers: headersArbitrary(parameters.filter((p) => p.in === 'header')),
     body: op.bodySchema
-      ? bodyArbitrary(op.bodySchema, slow)
+      ? bodyArbitrary(op.bodySchema, slow, op.path.endsWith('/invitations') ? INVITATION_HINTS : PROPERTY_HINTS)
       : op.method === 'GET' ? noBody : fc.oneof({ weight: 6, arbitrary: noBody }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }).map((value) => ({ kind: 'ignored-body', text: JSON.stringify(value) ?? 'null' })) },
         { weight: 1, arbitrary: deepJson.map(({ depth, text }) => ({ kind: 'ignored-deep-body', field: `depth ${depth}`, text, ...(depth > MAX_JSON_DEPTH ? { mustReject: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` } : {}) })) },
         { weight: 1, arbitrary: fc.constant<BodyCase>({ kind: 'empty-json-body', text: '' }) }),
     credential: fc.oneof({ weight: 30, arbitrary: fc.constant<Credential>('caller') }, { weight: 3, arbitrary: fc.constantFrom<Credential>('none', 'garbage', 'lowercase-scheme') }),
     remoteAddress: fc.ipV4(),
-  }).map(({ path, query, cursor, headers, body, credential, remoteAddress }) => ({
+  }).map(({ path, subId, query, cursor, headers, body, credential, remoteAddress }) => ({
     pathId: path?.id,
     rawPathId: path?.raw,
+    subId,
     query: cursor ?? query,
     headers,
     body,

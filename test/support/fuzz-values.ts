@@ -7,7 +7,16 @@ import type { Schema } from './openapi-contract.js';
  */
 export type MarkerKind =
   | 'task' | 'category' | 'session' | 'otherTask' | 'otherCategory' | 'otherSession' | 'trashedTask' | 'otherTrashedTask' | 'webhook' | 'otherWebhook'
-  | 'password' | 'loginName' | 'otherEmail' | 'otherUsername' | 'categoryName' | 'etag' | 'weakEtag';
+  | 'password' | 'loginName' | 'otherEmail' | 'otherUsername' | 'categoryName' | 'etag' | 'weakEtag'
+  // Sharing. sharedCategory: one of the caller's categories with a member (one is made when none
+  // is left); joinedCategory: another user's category the caller is a member of; sharedTask: a
+  // task in one of those; self: the caller's id; memberId: a member of the category in the path
+  // (else the fuzz member's id); otherUserId: a user with no role on the caller's categories;
+  // incomingInvitation: a pending invitation to the caller (a fresh one when all were consumed);
+  // outgoingInvitation: a pending invitation to the category in the path (made when it has none),
+  // else one the caller sent; inviteeLogin: a login to invite (fuzz users, the caller, new addresses).
+  | 'sharedCategory' | 'joinedCategory' | 'sharedTask' | 'self' | 'memberId' | 'otherUserId'
+  | 'incomingInvitation' | 'outgoingInvitation' | 'inviteeLogin';
 
 export class Marker {
   constructor(
@@ -100,7 +109,22 @@ export const email: fc.Arbitrary<string> = fc.oneof(
 export type Hints = Record<string, fc.Arbitrary<unknown>>;
 
 export const PROPERTY_HINTS: Hints = {
-  categoryId: fc.oneof(marker('category'), marker('category'), marker('otherCategory'), fc.uuid(), fc.constant(null)),
+  categoryId: fc.oneof(
+    { weight: 2, arbitrary: marker('category') },
+    { weight: 1, arbitrary: marker('sharedCategory') },
+    { weight: 1, arbitrary: marker('joinedCategory') },
+    { weight: 1, arbitrary: marker('otherCategory') },
+    { weight: 1, arbitrary: fc.uuid() },
+    { weight: 1, arbitrary: fc.constant(null) },
+  ),
+  // The caller (always allowed), a member (allowed in a category they share), a stranger, nobody.
+  assigneeId: fc.oneof(
+    { weight: 2, arbitrary: marker('self') },
+    { weight: 2, arbitrary: marker('memberId') },
+    { weight: 1, arbitrary: marker('otherUserId') },
+    { weight: 1, arbitrary: fc.uuid() },
+    { weight: 1, arbitrary: fc.constant(null) },
+  ),
   password: fc.oneof(marker('password'), marker('password'), fc.string({ minLength: 8, maxLength: 40 })),
   currentPassword: fc.oneof(marker('password'), fc.string({ minLength: 8, maxLength: 40 })),
   login: fc.oneof(marker('loginName'), marker('loginName'), fc.string({ minLength: 1, maxLength: 30 }), growsWhenLowerCased),
@@ -119,6 +143,17 @@ export const PROPERTY_HINTS: Hints = {
       fc.record({ op: fc.constantFrom('toggle', 'delete', 'restore'), id: fc.uuid() }),
     ),
     { minLength: 1, maxLength: 4 },
+  ),
+};
+
+/** POST /categories/{id}/invitations: `login` names fuzz users (members, strangers, the caller) more than it signs in. */
+export const INVITATION_HINTS: Hints = {
+  ...PROPERTY_HINTS,
+  login: fc.oneof(
+    { weight: 4, arbitrary: marker('inviteeLogin') },
+    { weight: 1, arbitrary: email },
+    { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 30 }) },
+    { weight: 1, arbitrary: growsWhenLowerCased },
   ),
 };
 

@@ -32,10 +32,13 @@ export function percentEncode(text: string): string {
 /** What kind of request it was, without its values: examples of one problem are kept per shape. */
 export function shapeOf(request: FuzzRequest): string {
   const id = request.pathId === undefined ? '' : ` id=${request.pathId instanceof Marker ? request.pathId.kind : request.rawPathId ? 'raw' : 'literal'}`;
+  const subId = request.subId === undefined ? '' : ` subId=${request.subId instanceof Marker ? request.subId.kind : 'literal'}`;
   const query = request.query.length > 0 ? ` query=${[...new Set(request.query.map(([name]) => name))].sort().join(',')}` : '';
   const body = request.body ? ` body=${request.body.kind}${request.body.field ? `:${request.body.field}` : ''}` : '';
-  return `${request.credential}${id}${query}${body}`;
+  return `${request.credential}${id}${subId}${query}${body}`;
 }
+
+const isUuid = (text: string | undefined): text is string => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text ?? '');
 
 export interface Sent {
   response: LightMyRequestResponse;
@@ -45,15 +48,24 @@ export interface Sent {
 /**
  * The fuzzing users and their data: `main` calls most operations, `other` owns the ids that
  * must stay out of reach, and throwaway accounts absorb logout, password change and deletion.
+ *
+ * Sharing, set up through the API: `member` is an editor of a category of `main`'s and has tasks
+ * in it, and `main` an editor of one of `member`'s, with tasks of both in each; `main` has a
+ * pending invitation out (to `loginTarget`) and one in (from `member`). What the fuzz consumes
+ * (the last membership of `main`'s categories, the last invitation to `main`, a category's last
+ * invitation) is made again, through the API, when a request next needs it.
  */
 export class FuzzWorld {
   readonly knownUserIds = new Set<string>();
   main!: Account;
   other!: Account;
+  /** A member of main's shared categories, and the owner of the categories main is invited to. */
+  member!: Account;
   /** Whose credentials the login markers name. */
   loginTarget!: Account;
   private logoutUser!: Account;
   private throwaway?: Account;
+  private fixtures = 0;
 
   constructor(private readonly app: NestFastifyApplication) {}
 
@@ -74,10 +86,110 @@ export class FuzzWorld {
       await post(account, '/api/v1/webhooks', { url: 'http://127.0.0.1:9/fuzz-seed', events: ['task.*'] });
       await post(account, '/api/v1/tasks', { title: 'Seed delivery' });
     }
+    this.member = await this.newAccount();
+    await this.shareWithMember();
+    // main in member's category: tasks main reads and writes without owning them.
+    const joined = await this.inviteMain();
+    await this.call(this.main, 'POST', `/api/v1/invitations/${joined.invitationId}/accept`, undefined, 200);
+    await this.call(this.member, 'POST', '/api/v1/tasks', { title: 'Member task in their category', categoryId: joined.categoryId, assigneeId: this.main.id }, 201);
+    await this.call(this.main, 'POST', '/api/v1/tasks', { title: 'Main task in a joined category', categoryId: joined.categoryId, assigneeId: this.member.id }, 201);
+    // Pending both ways: one sent by main, one addressed to main.
+    const [shared] = await this.sharedCategoryIds();
+    await this.call(this.main, 'POST', `/api/v1/categories/${shared}/invitations`, { login: this.loginTarget.username, role: 'viewer' }, 201);
+    await this.inviteMain();
     await pollUntil(async () => ((await sql(this.app, 'select 1 from webhook_attempts limit 1')).length > 0 ? true : undefined), {
       timeoutMs: 10_000,
       what: 'a first webhook attempt',
     });
+  }
+
+  /** One request that must answer `expected`: fixtures are made through the API, as a client would. */
+  private async call(account: Account, method: 'POST' | 'DELETE', url: string, payload: object | undefined, expected: number): Promise<Record<string, unknown>> {
+    const response = await this.app.inject({ method, url, headers: account.auth, ...(payload ? { payload } : {}) });
+    if (response.statusCode !== expected) {
+      throw new Error(`fuzz fixture: ${method} ${url} answered ${response.statusCode}, not ${expected}: ${printable(response.body, 600)}`);
+    }
+    return response.body ? response.json() : {};
+  }
+
+  /** A category of the account's own, under a name no fuzzed one takes. */
+  private async newCategory(account: Account, label: string): Promise<string> {
+    return (await this.call(account, 'POST', '/api/v1/categories', { name: `${label} ${++this.fixtures} ${randomBytes(3).toString('hex')}` }, 201)).id as string;
+  }
+
+  /**
+   * A new category of main's, `member` an editor of it (invited by username, accepted), with a task
+   * member created and assigned to themself and one main created and assigned to member.
+   */
+  private async shareWithMember(): Promise<void> {
+    const categoryId = await this.newCategory(this.main, 'Shared');
+    const invitation = await this.call(this.main, 'POST', `/api/v1/categories/${categoryId}/invitations`, { login: this.member.username, role: 'editor' }, 201);
+    await this.call(this.member, 'POST', `/api/v1/invitations/${invitation.id}/accept`, undefined, 200);
+    await this.call(this.member, 'POST', '/api/v1/tasks', { title: 'Member task in a shared category', categoryId, assigneeId: this.member.id }, 201);
+    await this.call(this.main, 'POST', '/api/v1/tasks', { title: 'Main task for the member', categoryId, assigneeId: this.member.id, dueDate: '2020-01-01T00:00:00Z' }, 201);
+  }
+
+  /** A new category of member's and a pending invitation of main to it, by username or e-mail address in turn (as they are now). */
+  private async inviteMain(): Promise<{ categoryId: string; invitationId: string }> {
+    const categoryId = await this.newCategory(this.member, 'Invite');
+    await this.call(this.member, 'POST', '/api/v1/tasks', { title: 'Member task behind an invitation', categoryId }, 201);
+    const [me] = await sql<{ username: string; email: string }>(this.app, 'select username, email from users where id = ?', [this.main.id]);
+    const login = this.fixtures % 2 === 0 ? me.username : me.email;
+    const invitation = await this.call(this.member, 'POST', `/api/v1/categories/${categoryId}/invitations`, { login, role: this.fixtures % 3 === 0 ? 'viewer' : 'editor' }, 201);
+    return { categoryId, invitationId: invitation.id as string };
+  }
+
+  /** main's categories with at least one member: a fresh one shared with `member` when the fuzz removed the last. */
+  private async sharedCategoryIds(): Promise<string[]> {
+    const query = 'select distinct c.id::text as id from categories c join category_members m on m.category_id = c.id where c.user_id = ? order by 1';
+    let rows = await sql<{ id: string }>(this.app, query, [this.main.id]);
+    if (rows.length === 0) {
+      await this.shareWithMember();
+      rows = await sql<{ id: string }>(this.app, query, [this.main.id]);
+    }
+    return rows.map((row) => row.id);
+  }
+
+  /** Others' categories the account is a member of: for main, one more of member's (joined through the API) when it left the last. */
+  private async joinedCategoryIds(account: Account): Promise<string[]> {
+    const query = 'select category_id::text as id from category_members where user_id = ? order by 1';
+    let rows = await sql<{ id: string }>(this.app, query, [account.id]);
+    if (rows.length === 0 && account === this.main) {
+      const { invitationId } = await this.inviteMain();
+      await this.call(this.main, 'POST', `/api/v1/invitations/${invitationId}/accept`, undefined, 200);
+      rows = await sql<{ id: string }>(this.app, query, [account.id]);
+    }
+    return rows.map((row) => row.id);
+  }
+
+  /** Pending invitations to main (by account or by its current address): a fresh one when the fuzz accepted or declined them all. */
+  private async incomingInvitationIds(): Promise<string[]> {
+    const query = `select i.id::text as id from category_invitations i where (i.invitee_id = ? or i.invitee_email = (select email from users where id = ?)) and i.expires_at > now() order by 1`;
+    let rows = await sql<{ id: string }>(this.app, query, [this.main.id, this.main.id]);
+    if (rows.length === 0) {
+      await this.inviteMain();
+      rows = await sql<{ id: string }>(this.app, query, [this.main.id, this.main.id]);
+    }
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Pending invitations of the category in the path: when it is main's and has none left (withdrawn),
+   * main invites a new address. Any other path: the invitations main sent.
+   */
+  private async outgoingInvitationIds(categoryId: string | undefined): Promise<string[]> {
+    const pending = async () => {
+      const rows = isUuid(categoryId)
+        ? await sql<{ id: string }>(this.app, 'select id::text from category_invitations where category_id = ? and expires_at > now() order by id', [categoryId])
+        : await sql<{ id: string }>(this.app, 'select id::text from category_invitations where invited_by_id = ? and expires_at > now() order by id', [this.main.id]);
+      return rows.map((row) => row.id);
+    };
+    let ids = await pending();
+    if (ids.length === 0 && isUuid(categoryId) && (await sql(this.app, 'select 1 from categories where id = ? and user_id = ?', [categoryId, this.main.id])).length > 0) {
+      await this.call(this.main, 'POST', `/api/v1/categories/${categoryId}/invitations`, { login: `fuzz.invitee.${++this.fixtures}@example.com`, role: 'viewer' }, 201);
+      ids = await pending();
+    }
+    return ids;
   }
 
   /** Registered through the API; its session is minted (a login would cost a second bcrypt run). */
@@ -144,6 +256,26 @@ export class FuzzWorld {
       case 'otherSession': return pickFrom(await this.ids('sessions', this.other.id));
       case 'trashedTask': return pickFrom(await this.ids('trash', owner.id));
       case 'otherTrashedTask': return pickFrom(await this.ids('trash', this.other.id));
+      case 'sharedCategory': return pickFrom(await this.sharedCategoryIds());
+      case 'joinedCategory': return pickFrom(await this.joinedCategoryIds(owner));
+      case 'sharedTask': {
+        const rows = await sql<{ id: string }>(this.app, 'select t.id::text as id from tasks t join category_members m on m.category_id = t.category_id where m.user_id = ? and t.deleted_at is null order by 1', [owner.id]);
+        return pickFrom(rows.map((row) => row.id));
+      }
+      case 'self': return owner.id;
+      case 'memberId': {
+        const rows = isUuid(pathId) ? await sql<{ id: string }>(this.app, 'select user_id::text as id from category_members where category_id = ? order by 1', [pathId]) : [];
+        return rows.length > 0 ? pickFrom(rows.map((row) => row.id)) : this.member.id;
+      }
+      case 'otherUserId': return this.other.id;
+      case 'incomingInvitation': return pickFrom(await this.incomingInvitationIds());
+      case 'outgoingInvitation': return pickFrom(await this.outgoingInvitationIds(pathId));
+      case 'inviteeLogin': {
+        // The caller's name as it is now: PATCH /users/me may have changed it.
+        const [me] = await sql<{ username: string }>(this.app, 'select username from users where id = ?', [owner.id]);
+        const logins = [this.loginTarget.username, this.other.username, this.member.username, this.member.email.toUpperCase(), me?.username ?? owner.username, this.other.email, `fuzz.invitee.${value.pick}@example.com`];
+        return logins[value.pick % logins.length];
+      }
       case 'webhook': return pickFrom(await this.ids('webhooks', owner.id));
       case 'otherWebhook': return pickFrom(await this.ids('webhooks', this.other.id));
       case 'password': return caller?.password ?? target.password;
@@ -156,8 +288,10 @@ export class FuzzWorld {
       }
       case 'etag':
       case 'weakEtag': {
-        const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(pathId ?? '');
-        const [row] = isUuid ? await sql<{ version: number }>(this.app, 'select version from tasks where id = ? and user_id = ?', [pathId, owner.id]) : [];
+        // The caller's tasks and those of the categories shared with them.
+        const [row] = isUuid(pathId)
+          ? await sql<{ version: number }>(this.app, 'select version from tasks t where id = ? and (user_id = ? or exists (select 1 from category_members m where m.category_id = t.category_id and m.user_id = ?))', [pathId, owner.id, owner.id])
+          : [];
         const tag = row ? `"${pathId}.${row.version}"` : '"no-such-task.1"';
         return value.kind === 'weakEtag' ? `W/${tag}` : tag;
       }
@@ -177,11 +311,15 @@ export class FuzzWorld {
   async send(operation: Operation, request: FuzzRequest): Promise<Sent> {
     const caller = await this.callerFor(operation);
     const pathId = request.pathId instanceof Marker ? await this.resolve(request.pathId, caller, undefined) : request.pathId;
-    let url = pathId === undefined ? operation.path : operation.path.replace('{id}', request.rawPathId ? pathId : percentEncode(pathId));
+    let url = operation.path;
+    if (request.subId !== undefined) {
+      const subId = request.subId instanceof Marker ? await this.resolve(request.subId, caller, pathId) : request.subId;
+      url = url.replace(/\{(userId|invitationId)\}/, percentEncode(subId));
+    }
+    if (pathId !== undefined) url = url.replace('{id}', request.rawPathId ? pathId : percentEncode(pathId));
     if (url.includes('{deliveryId}')) {
       // The webhook's first attempt when it has one, else an id no attempt has.
-      const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(pathId ?? '');
-      const [attempt] = isUuid ? await sql<{ id: string }>(this.app, 'select id::text from webhook_attempts where webhook_id = ? order by id limit 1', [pathId]) : [];
+      const [attempt] = isUuid(pathId) ? await sql<{ id: string }>(this.app, 'select id::text from webhook_attempts where webhook_id = ? order by id limit 1', [pathId]) : [];
       url = url.replace('{deliveryId}', attempt?.id ?? '1');
     }
     const query: string[] = [];
@@ -245,8 +383,11 @@ export async function inconsistencies(app: NestFastifyApplication, knownUserIds:
     ['tasks with completed_at set iff not completed', "select id from tasks where (completed_at is not null) <> (status = 'completed')"],
     ['tasks with an unknown status or priority', "select id from tasks where status not in ('pending', 'in_progress', 'completed') or priority not in ('low', 'medium', 'high')"],
     ['tasks with an empty title or a version below 1', "select id from tasks where title = '' or version < 1"],
+    ['tasks assigned to someone with no role on them (neither their owner nor a member of their category)',
+      'select t.id from tasks t where t.assignee_id is not null and t.assignee_id <> t.user_id and not exists (select 1 from category_members m where m.category_id = t.category_id and m.user_id = t.assignee_id)'],
     ['categories whose user does not exist', 'select c.id from categories c left join users u on u.id = c.user_id where u.id is null'],
     ['categories with an empty name or a bad colour', "select id from categories where name = '' or color !~ '^#[0-9a-f]{6}$'"],
+    ['categories with their owner among their members', 'select m.category_id as id from category_members m join categories c on c.id = m.category_id where m.user_id = c.user_id'],
     ['sessions whose user does not exist', 'select s.id from sessions s left join users u on u.id = s.user_id where u.id is null'],
     ['users with an upper-case email', 'select id from users where email <> lower(email)'],
   ];

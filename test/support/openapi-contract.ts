@@ -101,7 +101,7 @@ const SCHEMA_ID = 'openapi.json';
 
 /**
  * OpenAPI 3.0 schema -> JSON Schema for ajv: `nullable: true` becomes a `null` type (or an anyOf
- * around a $ref), `example` is dropped, refs point into the registered document. With
+ * around a $ref or an allOf), `example` is dropped, refs point into the registered document. With
  * `closeObjects`, an object listing its properties admits no others: a response carrying an
  * undocumented field (a hash, an owner id) fails.
  */
@@ -132,6 +132,10 @@ export function toJsonSchema(node: unknown, closeObjects: boolean): unknown {
   if (source.nullable === true) {
     if (out.$ref) {
       return { anyOf: [{ $ref: out.$ref }, { type: 'null' }] };
+    }
+    // A nullable reference as Nest writes it ({type: object, nullable, allOf: [$ref]}): the object, or null.
+    if (out.allOf) {
+      return { anyOf: [out, { type: 'null' }] };
     }
     if (typeof out.type === 'string') out.type = [out.type, 'null'];
     if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
