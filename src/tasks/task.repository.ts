@@ -268,7 +268,8 @@ export class TaskRepository extends EntityRepository<Task> {
 
   /**
    * Clears the category of these tasks, bumping each version (their representation changed); each
-   * becomes private to its creator again (its owner when the creator is gone).
+   * becomes private to its creator again (its owner when the creator is gone), unassigned unless
+   * assigned to that creator.
    */
   async detach(tasks: TaskRecord[], now: Date): Promise<void> {
     if (tasks.length === 0) {
@@ -280,6 +281,10 @@ export class TaskRepository extends EntityRepository<Task> {
       {
         category: null,
         user: raw(`coalesce(${this.column('createdBy')}, ${this.column('user')})`),
+        // A private task is assigned to its owner or to nobody.
+        assignee: raw(
+          `case when ${this.column('assignee')} = coalesce(${this.column('createdBy')}, ${this.column('user')}) then ${this.column('assignee')} end`,
+        ),
         updatedAt: now,
         version: raw(`${this.column('version')} + 1`),
       },

@@ -95,11 +95,13 @@ export class TrashService {
     await this.jobs.run('trash-retention', async () => {
       const expired = await this.tasks.findExpiredTrash(new Date(Date.now() - this.retentionMs), RETENTION_BATCH);
       await this.tasks.purge(expired);
-      const byOwner = new Map<string, TaskRecord[]>();
+      // Grouped by who sees them: the owner, and the members of the category they were in.
+      const byAudience = new Map<string, TaskRecord[]>();
       for (const task of expired) {
-        byOwner.set(task.user, [...(byOwner.get(task.user) ?? []), task]);
+        const key = `${task.user}:${task.category}`;
+        byAudience.set(key, [...(byAudience.get(key) ?? []), task]);
       }
-      for (const [, tasks] of byOwner) {
+      for (const tasks of byAudience.values()) {
         await this.activity.record(
           await this.access.audience(tasks[0]),
           { userId: null, requestId: null },

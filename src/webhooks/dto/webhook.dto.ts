@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { OptionalNotNull } from '../../common/optional.js';
 import { WEBHOOK_EVENT_FILTERS } from '../webhook-events.js';
 
 const UrlField = (required: boolean) =>
@@ -34,16 +35,17 @@ export class CreateWebhookDto {
 }
 
 export class UpdateWebhookDto {
-  @IsOptional()
+  // Absent leaves it as it is; null is not a value (400), as for every non-nullable field.
+  @OptionalNotNull()
   @UrlField(false)
   url?: string;
 
-  @IsOptional()
+  @OptionalNotNull()
   @EventsField(false)
   events?: string[];
 
   @ApiProperty({ required: false, description: 'true turns a webhook the server disabled back on' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   active?: boolean;
 }
