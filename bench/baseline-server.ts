@@ -1,10 +1,13 @@
 /**
  * Child process: the baseline. Plain Fastify + `pg`, no framework and no ORM, answering the routes
  * the benchmark loads with the same statements the API sends (bench/baseline-sql.ts, written by
- * hand), the same transactions (every write and its activity entry commit together), the same
+ * hand), the same transactions (every write and its activity entries commit together), the same
  * pool size (DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW) and the same JSON and ETags. Its checks,
- * change detection and activity `changes` are hand-written too; only the cursor encoding is the
- * app's (src/common/keyset-cursor.ts), so that cursors pass from one server to the other.
+ * change detection, access rules (owner, or member of the task's category: a viewer reads, an
+ * editor writes) and activity `changes` are hand-written too; only the cursor encoding is the
+ * app's (src/common/keyset-cursor.ts), so that cursors pass from one server to the other. It does
+ * not serve what the benchmark never sends: assignees, filters, and a PATCH that would hand a task
+ * to another owner.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
@@ -16,9 +19,9 @@ import { requestFingerprint } from '../src/idempotency/idempotency-key.js';
 import { eventTypeOf } from '../src/webhooks/webhook-events.js';
 import { decodeCursor, encodeCursor, isCursorTimestamp, listFingerprint } from '../src/common/keyset-cursor.js';
 import {
-  APPEND_ACTIVITY,
+  APPEND_ACTIVITY, CATEGORY_BY_ID, CATEGORY_MEMBERS, MEMBER_ROLE, MEMBERSHIPS, mergedPage,
   ENQUEUE_WEBHOOK_MESSAGES, IDEMPOTENCY_FIND, IDEMPOTENCY_LOCK, IDEMPOTENCY_STORE,
-  CATEGORY_OWNED, FIRST_PAGE, INSERT_TASK, LIVE_TASK, LOCK_OWNER, NEXT_PAGE,
+  FIRST_PAGE, INSERT_TASK, LIVE_TASK, LOCK_OWNER, NEXT_PAGE,
   SESSION_LOOKUP, SESSION_TOUCH, TRASHED_TASK, updateIfVersion, WRITABLE_COLUMNS, type WritableColumn,
 } from './baseline-sql.js';
 import { serveUntilDisconnected } from './child.js';
@@ -34,7 +37,7 @@ const pool = new pg.Pool({
 const IDLE_TIMEOUT_SECONDS = 30 * 60; // SESSION_IDLE_TIMEOUT's default, as the app runs with it
 const MAX_TASKS_PER_USER = Number(env.MAX_TASKS_PER_USER ?? 10_000); // the app's default quota
 const MAX_WRITE_ATTEMPTS = 3; // TaskWriter's
-const LIST_FINGERPRINT = listFingerprint({ sort: '-createdAt' }); // no filters: the one the app makes
+const LIST_FINGERPRINT = listFingerprint({ sort: '-createdAt', scope: 'all' }); // no filters, default scope: the one the app makes
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BEARER = /^Bearer +([A-Za-z0-9_-]{20,128}) *$/i;
@@ -42,17 +45,22 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const STATUSES = ['pending', 'in_progress', 'completed'];
 const PRIORITIES = ['low', 'medium', 'high'];
 
-/** A `tasks` row as `select "task".*` returns it through pg: timestamps as Dates. */
+/** How a person appears on a task (creator, assignee): the users row's id, username and name. */
+interface Person { id: string; username: string; name: string }
+/** A task as the write path works on it: column names, timestamps as Dates, people as summaries. */
 interface TaskRow {
   id: string; user_id: string; title: string; description: string | null; status: string; priority: string;
   due_date: Date | null; completed_at: Date | null; category_id: string | null;
+  created_by: Person | null; assignee: Person | null;
   created_at: Date; updated_at: Date; version: number; deleted_at: Date | null;
 }
-/** A task as the API's reads select it: property names, timestamps already ISO text. */
+/** A task as the API's reads select it: property names, timestamps already ISO text, people as JSON, the caller's role. */
 interface TaskView {
   id: string; user: string; title: string; description: string | null; status: string; priority: string;
   dueDate: string | null; completedAt: string | null; category: string | null;
+  createdBy: Person | null; assignee: Person | null;
   createdAt: string; updatedAt: string; version: number; deletedAt: string | null;
+  memberRole?: 'editor' | 'viewer' | null;
 }
 type PageRow = TaskView & { cursor_value: string };
 const date = (text: string | null) => (text === null ? null : new Date(text));
@@ -60,7 +68,7 @@ const date = (text: string | null) => (text === null ? null : new Date(text));
 const rowOf = (t: TaskView): TaskRow => ({
   id: t.id, user_id: t.user, title: t.title, description: t.description, status: t.status, priority: t.priority,
   due_date: date(t.dueDate), completed_at: date(t.completedAt), category_id: t.category,
-  created_at: new Date(t.createdAt), updated_at: new Date(t.updatedAt), version: t.version, deleted_at: date(t.deletedAt),
+  created_by: t.createdBy, assignee: t.assignee, created_at: new Date(t.createdAt), updated_at: new Date(t.updatedAt), version: t.version, deleted_at: date(t.deletedAt),
 });
 type TaskResponse = ReturnType<typeof toResponse>;
 type ColumnValues = Partial<Pick<TaskRow, WritableColumn>>;
@@ -74,26 +82,31 @@ const iso = (instant: Date | null) => (instant === null ? null : instant.toISOSt
 const toResponse = (t: TaskRow) => ({
   id: t.id, title: t.title, description: t.description, status: t.status, priority: t.priority,
   dueDate: iso(t.due_date), completedAt: iso(t.completed_at), categoryId: t.category_id,
-  createdAt: t.created_at.toISOString(), updatedAt: t.updated_at.toISOString(), version: t.version,
+  createdBy: t.created_by, assignee: t.assignee, createdAt: t.created_at.toISOString(), updatedAt: t.updated_at.toISOString(), version: t.version,
   deletedAt: iso(t.deleted_at),
 });
 const viewToResponse = (t: TaskView): TaskResponse => ({
   id: t.id, title: t.title, description: t.description, status: t.status, priority: t.priority,
   dueDate: t.dueDate, completedAt: t.completedAt, categoryId: t.category,
-  createdAt: t.createdAt, updatedAt: t.updatedAt, version: t.version, deletedAt: t.deletedAt,
+  createdBy: t.createdBy, assignee: t.assignee, createdAt: t.createdAt, updatedAt: t.updatedAt, version: t.version, deletedAt: t.deletedAt,
 });
 const withEtag = (reply: FastifyReply, task: TaskResponse) => {
   void reply.header('ETag', `"${task.id}.${task.version}"`);
   return task;
 };
 
-/** The activity entry's `changes`: each response field that differs, as {from, to}; id, version and the timestamps every write moves are left out. */
-const TRACKED_FIELDS = ['title', 'description', 'status', 'priority', 'dueDate', 'completedAt', 'categoryId', 'deletedAt'] as const;
+/**
+ * The activity entry's `changes`: each response field that differs, as {from, to}; id, version,
+ * the timestamps every write moves and the creator (the entry's actor) are left out; people
+ * compare by id.
+ */
+const TRACKED_FIELDS = ['title', 'description', 'status', 'priority', 'dueDate', 'completedAt', 'categoryId', 'assignee', 'deletedAt'] as const;
+const sameValue = (a: unknown, b: unknown) => (a !== null && typeof a === 'object' && b !== null && typeof b === 'object' ? (a as Person).id === (b as Person).id : a === b);
 function fieldChanges(before: TaskResponse | null, after: TaskResponse): Record<string, { from: unknown; to: unknown }> {
   const changes: Record<string, { from: unknown; to: unknown }> = {};
   for (const field of TRACKED_FIELDS) {
     const from = before?.[field] ?? null;
-    if (from !== after[field]) changes[field] = { from, to: after[field] };
+    if (!sameValue(from, after[field])) changes[field] = { from, to: after[field] };
   }
   return changes;
 }
@@ -116,12 +129,60 @@ async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Prom
   }
 }
 
-/** One entry in the owner's activity stream (the caller is the owner) and its webhook messages, inside the write's transaction. */
-async function recordActivity(client: pg.PoolClient, request: FastifyRequest, userId: string, taskId: string, action: string, changes: object) {
+/**
+ * The entry in the stream of everyone in the audience (sorted, each once, as ActivityService.record
+ * locks them) and its webhook messages, inside the write's transaction; the caller is the actor.
+ */
+async function recordActivity(client: pg.PoolClient, request: FastifyRequest, audience: string[], actorId: string, taskId: string, action: string, changes: object) {
   const entries = [{ entityType: 'task', entityId: taskId, action, changes }];
-  const { rows } = await client.query<{ seq: string }>(APPEND_ACTIVITY, [userId, entries.length, String(request.id), JSON.stringify(entries)]);
-  const events = rows.map(({ seq }) => ({ seq, type: eventTypeOf({ entityType: 'task', action: action as ActivityAction }), entityType: 'task', entityId: taskId }));
-  await client.query(ENQUEUE_WEBHOOK_MESSAGES, [JSON.stringify(events), userId]);
+  for (const ownerId of [...new Set(audience)].sort()) {
+    const { rows } = await client.query<{ seq: string }>(APPEND_ACTIVITY, [ownerId, entries.length, String(request.id), JSON.stringify(entries), actorId]);
+    const events = rows.map(({ seq }) => ({ seq, type: eventTypeOf({ entityType: 'task', action: action as ActivityAction }), entityType: 'task', entityId: taskId }));
+    await client.query(ENQUEUE_WEBHOOK_MESSAGES, [JSON.stringify(events), ownerId]);
+  }
+}
+
+/** On the transaction's connection when there is one (an idempotent request), else on the pool. */
+const on = async <T extends pg.QueryResultRow>(client: pg.PoolClient | undefined, sql: string, params: unknown[]) =>
+  client ? (await client.query<T>(sql, params)).rows : query<T>(sql, params);
+
+/** CategoryAccessService.memberIds. */
+const memberIds = async (categoryId: string, client?: pg.PoolClient) =>
+  (await on<{ user_id: string }>(client, CATEGORY_MEMBERS, [categoryId])).map((row) => row.user_id);
+
+/** TaskAccess.audience: the task's owner, and its category's members. */
+const audienceOf = async (task: Pick<TaskRow, 'user_id' | 'category_id'>, client?: pg.PoolClient) =>
+  (task.category_id === null ? [task.user_id] : [task.user_id, ...(await memberIds(task.category_id, client))]);
+
+/** CategoryAccessService.roleIn: owner, the member's role, or null (no such category, or not shared with the caller). */
+async function roleIn(userId: string, categoryId: string, client?: pg.PoolClient): Promise<string | null> {
+  const [category] = await on<{ user_id: string }>(client, CATEGORY_BY_ID, [categoryId]);
+  if (!category) return null;
+  if (category.user_id === userId) return 'owner';
+  const [member] = await on<{ role: string }>(client, MEMBER_ROLE, [categoryId, userId]);
+  return member?.role ?? null;
+}
+
+/**
+ * TaskAccess.place: a category the task moves into must be the caller's or one they edit (its
+ * owner becomes the task's); the assignees allowed are read for a categorized task. Answers the
+ * owner the task has afterwards.
+ */
+async function place(userId: string, values: ColumnValues, current?: TaskRow, client?: pg.PoolClient): Promise<string> {
+  const category = values.category_id !== undefined ? values.category_id : (current?.category_id ?? null);
+  let owner = current ? current.user_id : userId;
+  if (values.category_id !== undefined && values.category_id !== (current?.category_id ?? null)) {
+    if (values.category_id === null) {
+      owner = current ? (current.created_by?.id ?? current.user_id) : userId;
+    } else {
+      const role = await roleIn(userId, values.category_id, client);
+      if (role === null) throw new HttpError(400, 'categoryId must be one of your categories or one shared with you');
+      if (role === 'viewer') throw new HttpError(403, 'Only a category editor can file tasks in it.');
+      [{ user_id: owner }] = await on<{ user_id: string }>(client, CATEGORY_BY_ID, [values.category_id]);
+    }
+  }
+  if (category !== null) await memberIds(category, client);
+  return owner;
 }
 
 async function authenticate(request: FastifyRequest): Promise<string> {
@@ -139,20 +200,15 @@ function taskIdOf(request: FastifyRequest): string {
   return id;
 }
 
-/** Checks the body the way the DTOs would (minimally); the category must be the caller's. */
-async function columnValues(userId: string, input: TaskInput, client?: pg.PoolClient): Promise<ColumnValues> {
+/** Checks the body the way the DTOs would (minimally); where the task may go is place's. */
+function columnValues(input: TaskInput): ColumnValues {
   if (typeof input !== 'object' || input === null) throw new HttpError(400, 'body must be an object');
   const title = typeof input.title === 'string' ? input.title.trim() : input.title;
   if (title !== undefined && (typeof title !== 'string' || title.length < 1 || title.length > 200)) throw new HttpError(400, 'title');
   if (input.status !== undefined && !STATUSES.includes(input.status)) throw new HttpError(400, 'status');
   if (input.priority !== undefined && !PRIORITIES.includes(input.priority)) throw new HttpError(400, 'priority');
   const categoryId = input.categoryId?.toLowerCase() ?? input.categoryId;
-  if (categoryId) {
-    const [{ count }] = client
-      ? (await client.query<{ count: string }>(CATEGORY_OWNED, [categoryId, userId])).rows
-      : await query<{ count: string }>(CATEGORY_OWNED, [categoryId, userId]);
-    if (count === '0') throw new HttpError(400, 'categoryId must be one of your categories');
-  }
+  if (categoryId && !UUID.test(categoryId)) throw new HttpError(400, 'categoryId');
   return {
     title, description: input.description, status: input.status, priority: input.priority, category_id: categoryId,
     due_date: input.dueDate === undefined ? undefined : input.dueDate === null ? null : new Date(input.dueDate),
@@ -162,9 +218,10 @@ async function columnValues(userId: string, input: TaskInput, client?: pg.PoolCl
 const comparable = (value: unknown) => (value instanceof Date ? value.getTime() : value);
 
 /**
- * TaskWriter.apply by hand: read the task, work out what changes (nothing: answer it unchanged, no
- * transaction), then UPDATE with the version in the WHERE clause and the activity entry in one
- * transaction; a lost race re-reads, up to 3 attempts.
+ * TaskWriter.apply by hand: read the task (the caller must own it or edit its category), work out
+ * what changes (nothing: answer it unchanged, no transaction), read who sees it, then UPDATE with
+ * the version in the WHERE clause and the activity entries in one transaction; a lost race
+ * re-reads, up to 3 attempts.
  */
 async function writeTask(
   request: FastifyRequest,
@@ -176,10 +233,12 @@ async function writeTask(
   for (let attempt = 1; ; attempt++) {
     const [view] = await query<TaskView>(action === 'restore' ? TRASHED_TASK : LIVE_TASK, [taskId, userId]);
     if (!view) throw new HttpError(404, 'No such task.');
+    if (view.user !== userId && view.memberRole !== 'editor') throw new HttpError(403, 'Only a category editor can change its tasks.');
     const current = rowOf(view);
     const wanted = await change(current, userId);
     const columns = WRITABLE_COLUMNS.filter((column) => wanted[column] !== undefined && comparable(wanted[column]) !== comparable(current[column]));
     if (columns.length === 0) return toResponse(current);
+    const moved = columns.includes('category_id');
     const now = new Date();
     const values: ColumnValues = Object.fromEntries(columns.map((column) => [column, wanted[column]]));
     if (values.status !== undefined) {
@@ -187,10 +246,12 @@ async function writeTask(
       if (!columns.includes('completed_at')) columns.push('completed_at');
     }
     const updated = toResponse({ ...current, ...values, updated_at: now, version: current.version + 1 });
+    // Everyone who saw it before the write, and after a move between categories everyone who sees it then.
+    const audience = [...(await audienceOf(current)), ...(moved ? await audienceOf({ user_id: current.user_id, category_id: values.category_id ?? null }) : [])];
     const written = await transaction(async (client) => {
-      const params = [...columns.map((column) => values[column]), now, current.version + 1, taskId, userId, current.version];
+      const params = [...columns.map((column) => values[column]), now, current.version + 1, taskId, current.version];
       if ((await client.query(updateIfVersion(columns), params)).rowCount === 0) return false;
-      await recordActivity(client, request, userId, taskId, action, fieldChanges(toResponse(current), updated));
+      await recordActivity(client, request, audience, userId, taskId, action, fieldChanges(toResponse(current), updated));
       return true;
     });
     if (written) return updated;
@@ -211,12 +272,17 @@ app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) =>
   void reply.status(status).send({ status, detail: error.message });
 });
 
-/** The default list only (the benchmark's): -createdAt, limit, cursor; no filters. */
+/**
+ * The default list only (the benchmark's): scope=all (the caller's tasks and those of the
+ * categories shared with them, read first), -createdAt, limit, cursor; no filters.
+ */
 app.get('/api/v1/tasks', async (request) => {
   const userId = await authenticate(request);
-  const params = request.query as { limit?: string; cursor?: string; sort?: string };
+  const params = request.query as { limit?: string; cursor?: string; sort?: string; scope?: string };
   const limit = params.limit === undefined ? 20 : Number(params.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100 || (params.sort ?? '-createdAt') !== '-createdAt') throw new HttpError(400, 'limit or sort');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100 || (params.sort ?? '-createdAt') !== '-createdAt' || (params.scope ?? 'all') !== 'all') {
+    throw new HttpError(400, 'limit, sort or scope');
+  }
   let after;
   try {
     after = params.cursor ? decodeCursor(params.cursor, LIST_FINGERPRINT) : undefined;
@@ -224,9 +290,11 @@ app.get('/api/v1/tasks', async (request) => {
     throw new HttpError(400, 'cursor');
   }
   if (after && (after.value === null || !isCursorTimestamp(after.value))) throw new HttpError(400, 'cursor');
-  const rows = after
-    ? await query<PageRow>(NEXT_PAGE, [userId, after.value, after.id, limit + 1])
-    : await query<PageRow>(FIRST_PAGE, [userId, limit + 1]);
+  const shared = (await query<{ category_id: string }>(MEMBERSHIPS, [userId])).map((row) => row.category_id);
+  const position = after ? [after.value, after.id] : [];
+  const rows = shared.length > 0
+    ? await query<PageRow>(mergedPage(shared.length, after !== undefined), [userId, ...shared, ...position, limit + 1])
+    : await query<PageRow>(after ? NEXT_PAGE : FIRST_PAGE, [userId, ...position, limit + 1]);
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return {
@@ -255,22 +323,27 @@ app.post('/api/v1/tasks', async (request, reply) => {
 async function createTask(request: FastifyRequest, reply: FastifyReply, userId: string, client?: pg.PoolClient) {
   const input = request.body as TaskInput;
   if (typeof input?.title !== 'string') throw new HttpError(400, 'title is required');
-  const values = await columnValues(userId, input, client);
+  const values = columnValues(input);
+  const owner = await place(userId, values, undefined, client);
   const now = new Date();
   const status = values.status ?? 'pending';
   const task: TaskRow = {
-    id: uuidv7(), user_id: userId, title: values.title!, description: values.description ?? null, status,
+    id: uuidv7(), user_id: owner, title: values.title!, description: values.description ?? null, status,
     priority: values.priority ?? 'medium', due_date: values.due_date ?? null, category_id: values.category_id ?? null,
+    created_by: null, assignee: null,
     completed_at: status === 'completed' ? now : null, created_at: now, updated_at: now, version: 1, deleted_at: null,
   };
-  const response = toResponse(task);
+  const audience = await audienceOf(task, client);
+  let response = toResponse(task);
   const write = async (tx: pg.PoolClient) => {
-    if ((await tx.query(LOCK_OWNER, [userId, MAX_TASKS_PER_USER])).rowCount === 0) throw new HttpError(403, 'quota exceeded');
+    const { rows: [people] } = await tx.query<{ createdBy: Person | null; assignee: Person | null }>(LOCK_OWNER, [userId, null, owner, MAX_TASKS_PER_USER]);
+    if (!people) throw new HttpError(403, 'quota exceeded');
+    response = toResponse({ ...task, created_by: people.createdBy, assignee: people.assignee });
     await tx.query(INSERT_TASK, [
-      task.id, userId, task.title, task.description, task.status, task.priority, task.due_date, task.category_id,
+      task.id, owner, userId, null, task.title, task.description, task.status, task.priority, task.due_date, task.category_id,
       task.completed_at, task.created_at, task.updated_at, task.version, task.deleted_at,
     ]);
-    await recordActivity(tx, request, userId, task.id, 'create', fieldChanges(null, response));
+    await recordActivity(tx, request, audience, userId, task.id, 'create', fieldChanges(null, response));
   };
   if (client) {
     await client.query('savepoint trx1');
@@ -305,7 +378,11 @@ const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 
 /** Only changed columns; completing sets completed_at, leaving completed clears it. */
 app.patch('/api/v1/tasks/:id', async (request, reply) =>
-  withEtag(reply, await writeTask(request, 'update', (_current, userId) => columnValues(userId, request.body as TaskInput))));
+  withEtag(reply, await writeTask(request, 'update', async (current, userId) => {
+    const values = columnValues(request.body as TaskInput);
+    if ((await place(userId, values, current)) !== current.user_id) throw new HttpError(501, 'handing a task to another owner is not served by the baseline');
+    return values;
+  })));
 
 /** Into the trash: deleted_at set, 204. */
 app.delete('/api/v1/tasks/:id', async (request, reply) => {

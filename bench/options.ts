@@ -23,7 +23,10 @@ export interface Profile {
 
 const FULL: Profile = {
   mode: 'full',
-  size: { users: 1_000, tasksPerUser: 100, heavyTasks: 100_000, deepRows: 50_000 },
+  size: {
+    users: 1_000, tasksPerUser: 100, heavyTasks: 100_000, deepRows: 50_000,
+    sharedCategories: 10, sharedTasksPerCategory: 10_000, memberOwnTasks: 10_000, sharedDeepRows: [50, 5_000, 50_000],
+  },
   rounds: 3,
   seconds: 6,
   warmUpSeconds: 3,
@@ -38,7 +41,10 @@ const FULL: Profile = {
 /** CI: tiny data and one short round; it proves the harness works, never that the API is fast. */
 const SMOKE: Profile = {
   mode: 'smoke',
-  size: { users: 20, tasksPerUser: 20, heavyTasks: 2_000, deepRows: 1_000 },
+  size: {
+    users: 20, tasksPerUser: 20, heavyTasks: 2_000, deepRows: 1_000,
+    sharedCategories: 10, sharedTasksPerCategory: 30, memberOwnTasks: 30, sharedDeepRows: [50, 200],
+  },
   rounds: 1,
   seconds: 1,
   warmUpSeconds: 0,
@@ -54,7 +60,7 @@ export const USAGE = `Usage: npm run bench [-- --smoke] [--rounds N] [--seconds 
   --smoke      tiny data, one short round (CI): fails only if the harness breaks
   --rounds N   recorded A/B rounds per comparison (full: ${FULL.rounds})
   --seconds S  seconds per side per round (full: ${FULL.seconds})
-  --only ids   comparisons to run: list,get,depth,login,loginLatency,registerFlood,create,idempotentCreate,update,trash,memory
+  --only ids   comparisons to run: list,sharedList,get,depth,login,loginLatency,registerFlood,create,idempotentCreate,update,trash,memory
   BENCH_DATABASE_URL  use this PostgreSQL (database name must contain "bench") instead of an embedded one`;
 
 export function parseOptions(argv: string[]): Profile | null {

@@ -153,7 +153,7 @@ export function render(report: Report): string {
       `load average ${m.loadAverageAtStart.join(' ')} at start, ${m.loadAverageAtEnd?.join(' ')} at end. Database: ${report.database}; ` +
       `${report.seed.users.toLocaleString('en-US')} users, ${report.seed.tasks.toLocaleString('en-US')} tasks seeded in ${report.seed.seconds.toFixed(1)} s.`,
     '',
-    ...report.listPlans.map((p) => `List query of the heavy user, ${p.page}: ${p.executionMs.toFixed(1)} ms in PostgreSQL, plan ${p.plan}.`),
+    ...report.listPlans.map((p) => `List query, ${p.page}: ${p.executionMs.toFixed(1)} ms in PostgreSQL, plan ${p.plan}.`),
     '',
     table(
       ['goal', 'measured', 'met', 'margin'],

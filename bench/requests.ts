@@ -20,7 +20,7 @@ export type RequestStream = (i: number) => RequestSpec;
  */
 export type RequestSequence = readonly RequestStream[];
 
-export type Route = 'list' | 'get' | 'create' | 'idempotentCreate' | 'update' | 'trash' | 'restore' | 'firstPage' | 'deepPage' | 'login' | 'register';
+export type Route = 'list' | 'sharedList' | 'get' | 'create' | 'idempotentCreate' | 'update' | 'trash' | 'restore' | 'firstPage' | 'deepPage' | 'login' | 'register';
 
 /** The register flood comes from this many client addresses (X-Forwarded-For; the API trusts 127.0.0.1). */
 export const FLOOD_ADDRESSES = 4;
@@ -34,7 +34,9 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** Request streams for every route under load, over the seeded users. */
 export function requestStreams(fixture: Fixture): Record<Route, RequestStream> {
-  const { users, heavy } = fixture;
+  const { users, heavy, member } = fixture;
+  // The member's scope=all list: the first page, then each deep page in turn (cursors from bench/seed.ts).
+  const sharedPages = [undefined, ...member.sharedCursors];
   const user = (i: number) => users[i % users.length];
   // Distinct per run too: the database keeps the accounts of earlier rounds.
   const run = Date.now().toString(36);
@@ -53,6 +55,10 @@ export function requestStreams(fixture: Fixture): Record<Route, RequestStream> {
   });
   return {
     list: (i) => ({ method: 'GET', path: `/api/v1/tasks?limit=${PAGE_SIZE}`, headers: bearer(user(i).token) }),
+    sharedList: (i) => {
+      const cursor = sharedPages[i % sharedPages.length];
+      return { method: 'GET', path: `/api/v1/tasks?limit=${PAGE_SIZE}&scope=all${cursor ? `&cursor=${cursor}` : ''}`, headers: bearer(member.token) };
+    },
     get: (i) => ({ method: 'GET', path: `/api/v1/tasks/${user(i).taskId}`, headers: bearer(user(i).token) }),
     create,
     // The same create under a fresh Idempotency-Key each time: the key's lock, lookup and stored answer.

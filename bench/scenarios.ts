@@ -111,6 +111,11 @@ function comparisons(ctx: Context): Comparison[] {
   );
   return [
     versusBaseline('list', `GET /api/v1/tasks?limit=50, ${n(profile.size.users)} users rotating`, 0.7, 'list'),
+    versusBaseline(
+      'sharedList',
+      `GET /api/v1/tasks?limit=50&scope=all of a viewer of ${profile.size.sharedCategories} shared categories (${n(profile.size.sharedTasksPerCategory)} tasks each) with ${n(profile.size.memberOwnTasks)} tasks of their own: first page and pages ${profile.size.sharedDeepRows.map(n).join(', ')} rows deep in turn`,
+      0.65, 'sharedList',
+    ),
     versusBaseline('get', 'GET /api/v1/tasks/{id}', 0.75, 'get'),
     {
       id: 'depth',

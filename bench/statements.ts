@@ -2,10 +2,10 @@ import type pg from 'pg';
 import { decodeCursor, listFingerprint } from '../src/common/keyset-cursor.js';
 import { sortSpec } from '../src/tasks/task-sort.js';
 import { Task } from '../src/tasks/task.entity.js';
-import { FIRST_PAGE, NEXT_PAGE } from './baseline-sql.js';
+import { FIRST_PAGE, mergedPage, NEXT_PAGE } from './baseline-sql.js';
 import { withClient, withOrm } from './database.js';
 import { send, type RequestStream } from './requests.js';
-import { LIST_SORT, PAGE_SIZE, type Fixture } from './seed.js';
+import { LIST_SHAPE, LIST_SORT, PAGE_SIZE, type Fixture } from './seed.js';
 
 export interface StatementProfile {
   /** Statements PostgreSQL executed per request (BEGIN and COMMIT included). */
@@ -16,20 +16,38 @@ export interface StatementProfile {
 
 /**
  * What a statement does to which table, quoting, aliases and values aside: "begin", "commit",
- * "select sessions", "select users" (the quota lock), "insert tasks", "update tasks",
+ * "select sessions", "select tasks", "select users" (the quota lock), "insert tasks", "update tasks",
  * "insert activity_streams"... The API's and the baseline's texts differ (MikroORM quotes every
  * name), their kinds must not.
  */
 export function statementKind(query: string): string {
   const text = query.toLowerCase().replace(/"/g, '').replace(/\s+/g, ' ').trim();
   const verb = text.split(' ')[0];
-  const table = {
-    select: / from ([a-z_]+)/,
+  const table = verb === 'select' ? outermostFrom(text) : {
     insert: /^insert into ([a-z_]+)/,
     update: /^update ([a-z_]+)/,
     delete: /^delete from ([a-z_]+)/,
   }[verb]?.exec(text)?.[1];
   return table ? `${verb} ${table}` : verb;
+}
+
+/**
+ * The table a select reads: the `from <table>` least deep in parentheses, so a scalar subquery in
+ * the select list (the user summaries read from `users`) does not name the statement, and a merged
+ * page (`select * from ((select ... from tasks ...) union all (...))`) is a select of tasks.
+ */
+function outermostFrom(text: string): string | undefined {
+  let best: { depth: number; table: string } | undefined;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')') depth--;
+    else if (text.startsWith(' from ', i)) {
+      const table = /^ from ([a-z_]+)/.exec(text.slice(i))?.[1];
+      if (table && (!best || depth < best.depth)) best = { depth, table };
+    }
+  }
+  return best?.table;
 }
 
 /** Per request, how many more statements of each kind `api` sent than `baseline`; empty when none. */
@@ -95,18 +113,30 @@ const describe = (node: PlanNode): string[] => [
 ];
 
 /**
- * EXPLAIN ANALYZE of the heavy user's first and deep page as the API sends them: the query is
+ * EXPLAIN ANALYZE of the heavy user's first and deep page, and of the sharing member's (their own
+ * tasks and every category shared with them, one walk each), as the API sends them: the query is
  * TaskRepository.pageStatement's own (values inlined by the platform's formatQuery, as MikroORM sends them).
  * The baseline's hand-written copy (bench/baseline-sql.ts) is explained too and must get the same
  * plan, or the comparison would not be like for like.
  */
 export async function explainPages(url: string, fixture: Fixture): Promise<PagePlan[]> {
-  const after = decodeCursor(fixture.deepCursor, listFingerprint({ sort: LIST_SORT }));
-  const positions = [['first page', undefined], [`${fixture.deepRows} rows deep`, after]] as const;
+  const fingerprint = listFingerprint(LIST_SHAPE);
+  const after = decodeCursor(fixture.deepCursor, fingerprint);
+  const { member } = fixture;
+  const shared = await withClient(url, async (client) =>
+    (await client.query<{ category_id: string }>('select category_id from category_members where user_id = $1 order by category_id', [member.id])).rows.map((row) => row.category_id),
+  );
+  const memberAfter = decodeCursor(member.sharedCursors.at(-1)!, fingerprint);
+  const memberDepth = fixture.member.sharedCursors.length;
+  const positions = [
+    { page: 'heavy user, first page', owner: fixture.heavy.id, shared: [], position: undefined },
+    { page: `heavy user, ${fixture.deepRows} rows deep`, owner: fixture.heavy.id, shared: [], position: after },
+    { page: `sharing member (${shared.length} shared categories), first page`, owner: member.id, shared, position: undefined },
+    { page: `sharing member, deep page (cursor ${memberDepth} of ${memberDepth})`, owner: member.id, shared, position: memberAfter },
+  ];
   const apiQueries = await withOrm(url, async (orm) =>
-    positions.map(([, position]) =>
-    {
-      const { sql, params } = orm.em.fork().getRepository(Task).pageStatement({ ownerId: fixture.heavy.id, sharedCategoryIds: [] }, {}, sortSpec(LIST_SORT), position, PAGE_SIZE);
+    positions.map(({ owner, shared: sharedCategoryIds, position }) => {
+      const { sql, params } = orm.em.fork().getRepository(Task).pageStatement({ ownerId: owner, sharedCategoryIds }, {}, sortSpec(LIST_SORT), position, PAGE_SIZE);
       return orm.em.getPlatform().formatQuery(sql, params);
     }),
   );
@@ -117,11 +147,11 @@ export async function explainPages(url: string, fixture: Fixture): Promise<PageP
       return { executionMs, plan: describe(Plan).join(' > ') };
     };
     const plans: PagePlan[] = [];
-    for (const [i, [page, position]] of positions.entries()) {
+    for (const [i, { page, owner, shared: categories, position }] of positions.entries()) {
       const measured = await explain(apiQueries[i], []);
-      const baseline = position
-        ? await explain(NEXT_PAGE, [fixture.heavy.id, position.value, position.id, PAGE_SIZE + 1])
-        : await explain(FIRST_PAGE, [fixture.heavy.id, PAGE_SIZE + 1]);
+      const cursor = position ? [position.value, position.id] : [];
+      const baselineSql = categories.length > 0 ? mergedPage(categories.length, position !== undefined) : position ? NEXT_PAGE : FIRST_PAGE;
+      const baseline = await explain(baselineSql, [owner, ...categories, ...cursor, PAGE_SIZE + 1]);
       if (baseline.plan !== measured.plan) {
         throw new Error(`list query, ${page}: the API's plan is ${measured.plan}, the baseline's ${baseline.plan}: bench/baseline-sql.ts no longer copies TaskRepository.pageStatement`);
       }

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { RequestSpec, RequestStream, Route } from './requests.js';
 import { send, type Reply } from './requests.js';
-import type { Fixture } from './seed.js';
+import { PAGE_SIZE, type Fixture } from './seed.js';
 
 /**
  * Before anything is timed: the API and the baseline must answer the same requests with the same
@@ -23,6 +23,10 @@ export async function verifyEquivalence(
     ['GET list, heavy user, first page', streams.firstPage(0)] as const,
     [`GET list, heavy user, ${fixture.deepRows} rows deep`, streams.deepPage(0)] as const,
     ...sample.map((i) => [`GET one, user ${i}'s task`, streams.get(i)] as const),
+    // sharedList(0) is the member's first page, sharedList(i) the page after sharedRows[i - 1] rows.
+    ...[0, ...fixture.member.sharedRows.map((_, i) => i + 1)].map((i) =>
+      [`GET list scope=all, sharing member, ${i ? `${fixture.member.sharedRows[i - 1]} rows deep` : 'first page'}`, streams.sharedList(i)] as const),
+    ["GET one, the sharing member's task in a category shared with them", { ...streams.sharedList(0), path: `/api/v1/tasks/${fixture.member.sharedTaskId}` }] as const,
   ]) {
     const [a, b] = await both(spec);
     expectSame(label, a, b, 200);
@@ -36,6 +40,16 @@ export async function verifyEquivalence(
     throw new Error('the cursor built from SQL (bench/seed.ts) is not the one the API issues: src/common/keyset-cursor.ts changed?');
   }
   checks.push('cursor built from SQL = nextCursor the API issues');
+  const memberItems = ((await send(api, streams.sharedList(0))).body as { items: Array<{ categoryId: string | null }> }).items;
+  if (!memberItems.some((task) => task.categoryId !== fixture.member.categoryId && task.categoryId !== null)) {
+    throw new Error('GET list scope=all of the sharing member: no task of a shared category on the first page (bench/seed.ts)');
+  }
+  const { nextCursor } = (await send(api, streams.sharedList(0))).body as { nextCursor: string };
+  const afterFirstPage = fixture.member.sharedRows.indexOf(PAGE_SIZE);
+  if (afterFirstPage >= 0 && nextCursor !== fixture.member.sharedCursors[afterFirstPage]) {
+    throw new Error("the sharing member's cursor built from SQL (bench/seed.ts) is not the one the API issues");
+  }
+  checks.push("GET list scope=all of the sharing member: shared categories' tasks on the first page; cursor built from SQL = nextCursor the API issues");
 
   // Writes: the same POST, then the same PATCH of each side's new task, ids and times masked.
   const [createdA, createdB] = await both(streams.create(0));

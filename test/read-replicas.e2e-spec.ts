@@ -34,7 +34,8 @@ beforeAll(async () => {
   await sql(`do $$ begin create role ${READER_ROLE} login; exception when duplicate_object then null; end $$`);
   await sql(`alter role ${READER_ROLE} login password '${READER_PASSWORD}'`);
   await sql(`grant usage on schema public to ${READER_ROLE}`);
-  await sql(`grant select on tasks to ${READER_ROLE}`);
+  // Lists read tasks, and the people on them (creator, assignee) from users.
+  await sql(`grant select on tasks, users to ${READER_ROLE}`);
 
   process.env.DATABASE_REPLICA_URLS = readerUrl(process.env.TEST_DATABASE_URL!);
   app = await createTestApp();
@@ -45,7 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   delete process.env.DATABASE_REPLICA_URLS;
   await app.close();
-  await sql(`revoke all on tasks from ${READER_ROLE}`);
+  await sql(`revoke all on tasks, users from ${READER_ROLE}`);
   await sql(`revoke usage on schema public from ${READER_ROLE}`);
   await admin.close();
 });
