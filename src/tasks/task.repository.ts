@@ -1,59 +1,24 @@
 import { EntityRepository, raw, sql, type QBFilterQuery, type QueryBuilder } from '@mikro-orm/postgresql';
 import { BoundValues, type Statement, StatementTemplates } from '../database/statement-templates.js';
-import { validationProblem } from '../common/errors/api-problem.exception.js';
 import { cursorTimestampSql, isCursorTimestamp, type CursorPosition } from '../common/keyset-cursor.js';
+import {
+  branchesOf,
+  checkCursorValue,
+  keysetCondition,
+  mergedWalks,
+  type Bind,
+  type ScopeBranch,
+  notIssuedHere,
+  type TaskFilters,
+  type TaskScope,
+} from './task-list-conditions.js';
 import { userSummarySql, type UserSummary } from '../users/dto/user-summary.dto.js';
 import { User } from '../users/user.entity.js';
 import { CategoryMember } from '../categories/category-member.entity.js';
-import type { TaskPriority, TaskStatus } from './task-enums.js';
 import type { SortSpec } from './task-sort.js';
 import { Task, type TaskRecord, type TaskRow, type TaskValues } from './task.entity.js';
 
-export interface TaskFilters {
-  status?: TaskStatus[];
-  priority?: TaskPriority[];
-  /** A category id, or null for uncategorised tasks. */
-  categoryId?: string | null;
-  dueBefore?: Date;
-  dueAfter?: Date;
-  overdue?: boolean;
-  q?: string;
-  /** A user id, or null for unassigned tasks. */
-  assignee?: string | null;
-}
-
-/**
- * Which tasks a list covers: those the caller owns (`ownerId`: their private tasks and every task
- * in their own categories) and those in categories shared with them. Each is one index walk.
- */
-export interface TaskScope {
-  ownerId?: string;
-  sharedCategoryIds: string[];
-}
-
-/** One walk of the scope: an owner's tasks, or one category's. */
-type ScopeBranch = { user: string } | { category: string };
-
-const branchesOf = (scope: TaskScope): ScopeBranch[] => [
-  ...(scope.ownerId === undefined ? [] : [{ user: scope.ownerId }]),
-  ...scope.sharedCategoryIds.map((category) => ({ category })),
-];
-
-/** A single task as a read finds it, with the caller's membership role when it is not theirs. */
-export type ReadableTask = TaskRow & { memberRole?: 'editor' | 'viewer' | null };
-
-export type TaskPageRecord = TaskRow & { cursorValue: string | null };
-
-const CURSOR_VALUE_IS_VALID: Record<SortSpec['castTo'], (value: string) => boolean> = {
-  timestamptz: isCursorTimestamp,
-  smallint: (value) => /^[1-3]$/.test(value),
-  // A title: 1 to 200 characters, counted as code points like the title's own limit.
-  text: (value) => value.length > 0 && [...value].length <= 200,
-};
-
-type Bind = <T>(value: T) => T;
-
-const notIssuedHere = () => validationProblem([{ field: 'cursor', message: 'cursor is not a cursor this API issued' }]);
+export type { TaskFilters, TaskScope };
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
 
@@ -94,6 +59,11 @@ export function liveTasksWhere(branch: ScopeBranch, filters: TaskFilters, now = 
   }
   return { $and: conditions };
 }
+
+/** A single task as a read finds it, with the caller's membership role when it is not theirs. */
+export type ReadableTask = TaskRow & { memberRole?: 'editor' | 'viewer' | null };
+
+export type TaskPageRecord = TaskRow & { cursorValue: string | null };
 
 /** Relations answered as user summaries rather than ids. */
 const PEOPLE = new Set<string>(['createdBy', 'assignee'] satisfies Array<keyof Task>);
@@ -256,90 +226,6 @@ export class TaskRepository extends EntityRepository<Task> {
     return rows as unknown as Array<TaskRow & { readable: boolean }>;
   }
 
-  /** Every task (trash included) filed under the category, whoever owns it. */
-  async findInCategory(categoryId: string): Promise<TaskRecord[]> {
-    return asRecords(await this.select().where({ category: categoryId }).execute('all'));
-  }
-
-  /** Live tasks of the category, for a member joining or leaving it. */
-  async findLiveInCategory(categoryId: string): Promise<TaskRecord[]> {
-    return asRecords(await this.select().where({ category: categoryId, deletedAt: null }).execute('all'));
-  }
-
-  /**
-   * Clears the category of these tasks, bumping each version (their representation changed); each
-   * becomes private to its creator again (its owner when the creator is gone), unassigned unless
-   * assigned to that creator.
-   */
-  async detach(tasks: TaskRecord[], now: Date): Promise<void> {
-    if (tasks.length === 0) {
-      return;
-    }
-    await this.getEntityManager().nativeUpdate(
-      Task,
-      { id: { $in: tasks.map((task) => task.id) } },
-      {
-        category: null,
-        user: raw(`coalesce(${this.column('createdBy')}, ${this.column('user')})`),
-        // A private task is assigned to its owner or to nobody.
-        assignee: raw(
-          `case when ${this.column('assignee')} = coalesce(${this.column('createdBy')}, ${this.column('user')}) then ${this.column('assignee')} end`,
-        ),
-        updatedAt: now,
-        version: raw(`${this.column('version')} + 1`),
-      },
-    );
-  }
-
-  /** Unassigns the user from these tasks, bumping each version. */
-  async unassign(tasks: TaskRecord[], now: Date): Promise<void> {
-    if (tasks.length === 0) {
-      return;
-    }
-    await this.getEntityManager().nativeUpdate(
-      Task,
-      { id: { $in: tasks.map((task) => task.id) } },
-      { assignee: null, updatedAt: now, version: raw(`${this.column('version')} + 1`) },
-    );
-  }
-
-  /** Tasks of the category assigned to the user, trash included. */
-  async findAssignedInCategory(categoryId: string, userId: string): Promise<TaskRecord[]> {
-    return asRecords(await this.select().where({ category: categoryId, assignee: userId }).execute('all'));
-  }
-
-  /** Tasks in other users' categories that the user created or is assigned to, trash included. */
-  async findTouchedBy(userId: string): Promise<TaskRecord[]> {
-    return asRecords(await this.select().where({ user: { $ne: userId }, $or: [{ createdBy: userId }, { assignee: userId }] }).execute('all'));
-  }
-
-  /** The user's live tasks filed in their categories (shared or not), for their members' feeds. */
-  async findLiveOwnedInCategories(userId: string): Promise<TaskRecord[]> {
-    return asRecords(await this.select().where({ user: userId, category: { $ne: null }, deletedAt: null }).execute('all'));
-  }
-
-  /**
-   * A departing user's tasks pass to their owners: the owner becomes the creator where the user
-   * was, the user is unassigned; each gets a new version.
-   */
-  async handOver(tasks: TaskRecord[], userId: string, now: Date): Promise<void> {
-    if (tasks.length === 0) {
-      return;
-    }
-    const createdBy = this.column('createdBy');
-    const assignee = this.column('assignee');
-    await this.getEntityManager().nativeUpdate(
-      Task,
-      { id: { $in: tasks.map((task) => task.id) } },
-      {
-        createdBy: raw(`case when ${createdBy} = ? then ${this.column('user')} else ${createdBy} end`, [userId]),
-        assignee: raw(`case when ${assignee} = ? then null else ${assignee} end`, [userId]),
-        updatedAt: now,
-        version: raw(`${this.column('version')} + 1`),
-      },
-    );
-  }
-
   /** Trashed tasks deleted before `cutoff`, oldest first, at most `limit` of them. */
   async findExpiredTrash(cutoff: Date, limit: number): Promise<TaskRecord[]> {
     return asRecords(await this.select().where({ deletedAt: { $lt: cutoff } }).orderBy({ deletedAt: 'asc' }).limit(limit).execute('all'));
@@ -471,33 +357,4 @@ export class TaskRepository extends EntityRepository<Task> {
     const [row] = await this.getEntityManager().execute<ReadableTask[]>(statement.sql, statement.params);
     return row;
   }
-}
-
-/** Several walks of the same columns, each already cut at `limit`, merged into one order and cut again. */
-function mergedWalks(walks: Array<{ getQuery(): string; getParams(): readonly unknown[] }>, order: string, limit: number) {
-  return {
-    getQuery: () => `select * from (${walks.map((walk) => `(${walk.getQuery()})`).join(' union all ')}) as page order by ${order} limit ${limit}`,
-    getParams: () => walks.flatMap((walk) => walk.getParams()),
-  };
-}
-
-/** A cursor's sort key must be text this API could have issued for the sort (no null but on due dates). */
-function checkCursorValue(sort: SortSpec, after: CursorPosition): void {
-  const valid = after.value === null ? sort.nullable : CURSOR_VALUE_IS_VALID[sort.castTo](after.value);
-  if (!valid) {
-    throw notIssuedHere();
-  }
-}
-
-/**
- * Rows strictly after the cursor in (key, id) order, nulls last for the nullable due date: a SQL
- * condition with its parameters (a string condition keeps them bound, where raw() inlines them).
- */
-function keysetCondition(column: string, sort: SortSpec, after: CursorPosition): [string, unknown[]] {
-  const comparison = sort.descending ? '<' : '>';
-  if (after.value === null) {
-    return [`(${column} is null and task.id ${comparison} ?::uuid)`, [after.id]];
-  }
-  const keyset = `(${column}, task.id) ${comparison} (?::${sort.castTo}, ?::uuid)`;
-  return [sort.nullable ? `(${keyset} or ${column} is null)` : keyset, [after.value, after.id]];
 }

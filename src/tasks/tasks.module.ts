@@ -5,6 +5,8 @@ import { CategoriesModule } from '../categories/categories.module.js';
 import { Task } from './task.entity.js';
 import { TaskBatchService } from './task-batch.service.js';
 import { TaskAccess } from './task-access.js';
+import { TaskOwnershipChanges } from './task-ownership-changes.js';
+import { TaskSharingService } from './task-sharing.service.js';
 import { TaskWriter } from './task-writer.js';
 import { TasksController } from './tasks.controller.js';
 import { TasksService } from './tasks.service.js';
@@ -15,7 +17,7 @@ import { TrashService } from './trash.service.js';
 @Module({
   imports: [MikroOrmModule.forFeature([Task]), CategoriesModule, ActivityModule],
   controllers: [TasksController, TrashController],
-  providers: [TasksService, TrashService, TaskWriter, TaskBatchService, TaskAccess],
+  providers: [TasksService, TrashService, TaskWriter, TaskBatchService, TaskAccess, TaskOwnershipChanges, TaskSharingService],
   exports: [TasksService],
 })
 export class TasksModule {}

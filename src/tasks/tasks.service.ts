@@ -1,10 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { ActivityService } from '../activity/activity.service.js';
-import type { FieldChanges } from '../activity/activity.entity.js';
 import { CategoryAccessService } from '../categories/category-access.service.js';
-import { CategoryRemoving, MemberJoined, MemberLeaving } from '../categories/category-events.js';
-import { AccountDeleting } from '../users/account-events.js';
 import type { RequestActor } from '../common/actor.js';
 import { ID_TAKEN } from '../common/client-chosen-id.js';
 import { ApiProblemException, validationProblem } from '../common/errors/api-problem.exception.js';
@@ -12,7 +9,7 @@ import { conflictFromUniqueViolation } from '../common/errors/unique-violation.j
 import { quotaExceeded } from '../common/errors/quota-exceeded.js';
 import { decodeCursor, encodeCursor, listFingerprint } from '../common/keyset-cursor.js';
 import { Environment } from '../config/environment.js';
-import { OnDomainEvent, UnitOfWork } from '../database/unit-of-work.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 import { newId } from '../database/uuid-primary-key.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
 import { DEFAULT_PAGE_SIZE, type ListTasksQuery } from './dto/list-tasks.query.js';
@@ -211,71 +208,6 @@ export class TasksService {
       dueToday: row.due_today,
       completedLast7Days: row.completed_last_7_days,
     };
-  }
-
-  /**
-   * A category being deleted leaves its tasks (trashed ones too) uncategorised and private to their
-   * creators again, each with a new version and a `detach` entry for everyone who saw it, in the
-   * deleting transaction: the other members lose sight of them.
-   */
-  @OnDomainEvent(CategoryRemoving)
-  async detachFromRemovedCategory({ actor, categoryId, audience }: CategoryRemoving): Promise<void> {
-    const tasks = await this.tasks.findInCategory(categoryId);
-    await this.tasks.detach(tasks, new Date());
-    const creators = tasks.flatMap((task) => (task.createdBy === null ? [] : [task.createdBy]));
-    await this.activity.record(
-      [...audience, ...creators],
-      actor,
-      tasks.map((task) => ({ entityType: 'task', entityId: task.id, action: 'detach', changes: { categoryId: { from: categoryId, to: null } } })),
-    );
-  }
-
-  /** A new member's change feed gains every live task of the category. */
-  @OnDomainEvent(MemberJoined)
-  async shareWithNewMember({ actor, categoryId, userId }: MemberJoined): Promise<void> {
-    const tasks = await this.tasks.findLiveInCategory(categoryId);
-    await this.activity.record(userId, actor, tasks.map((task) => ({ entityType: 'task', entityId: task.id, action: 'access_granted', changes: {} })));
-  }
-
-  /**
-   * A departing member is unassigned from the category's tasks (recorded for everyone who sees
-   * them), and their change feed loses every live task of it.
-   */
-  @OnDomainEvent(MemberLeaving)
-  async unshareWithMember({ actor, categoryId, userId }: MemberLeaving): Promise<void> {
-    const assigned = await this.tasks.findAssignedInCategory(categoryId, userId);
-    const person = (await this.tasks.findPeople([userId])).get(userId) ?? null;
-    await this.tasks.unassign(assigned, new Date());
-    const ownerId = await this.categories.ownerOf(categoryId);
-    await this.activity.record(
-      [...(ownerId ? [ownerId] : []), ...(await this.categories.memberIds(categoryId))],
-      actor,
-      assigned.map((task) => ({ entityType: 'task', entityId: task.id, action: 'update', changes: { assignee: { from: person, to: null } } })),
-    );
-    const tasks = await this.tasks.findLiveInCategory(categoryId);
-    await this.activity.record(userId, actor, tasks.map((task) => ({ entityType: 'task', entityId: task.id, action: 'access_revoked', changes: {} })));
-  }
-
-  /**
-   * A departing account: the tasks it created or was assigned in others' categories stay there,
-   * handed to those categories' owners and unassigned; its own shared categories' tasks leave
-   * their members' view. Recorded for everyone who sees them, by the server (no actor).
-   */
-  @OnDomainEvent(AccountDeleting)
-  async handOverTasksOfDepartingAccount({ userId }: AccountDeleting): Promise<void> {
-    const server = { userId: null, requestId: null };
-    const touched = await this.tasks.findTouchedBy(userId);
-    const person = (await this.tasks.findPeople([userId])).get(userId) ?? null;
-    await this.tasks.handOver(touched, userId, new Date());
-    for (const task of touched) {
-      const changes: FieldChanges = task.assignee === userId ? { assignee: { from: person, to: null } } : {};
-      await this.activity.record(await this.access.audience(task), server, [{ entityType: 'task', entityId: task.id, action: 'update', changes }]);
-    }
-    const filed = await this.tasks.findLiveOwnedInCategories(userId);
-    for (const categoryId of new Set(filed.map((task) => task.category!))) {
-      const tasks = filed.filter((task) => task.category === categoryId);
-      await this.activity.record(await this.categories.memberIds(categoryId), server, tasks.map((task) => ({ entityType: 'task', entityId: task.id, action: 'access_revoked', changes: {} })));
-    }
   }
 
   private readonly findLive = (userId: string, taskId: string) => this.tasks.findLive(userId, taskId);
