@@ -19,7 +19,7 @@ import { requestFingerprint } from '../src/idempotency/idempotency-key.js';
 import { eventTypeOf } from '../src/webhooks/webhook-events.js';
 import { decodeCursor, encodeCursor, isCursorTimestamp, listFingerprint } from '../src/common/keyset-cursor.js';
 import {
-  APPEND_ACTIVITY, CATEGORY_BY_ID, CATEGORY_MEMBERS, MEMBER_ROLE, MEMBERSHIPS, mergedPage,
+  APPEND_ACTIVITY, CATEGORY_BY_ID, CATEGORY_MEMBERS, CATEGORY_PEOPLE, MEMBERSHIPS, mergedPage,
   ENQUEUE_WEBHOOK_MESSAGES, IDEMPOTENCY_FIND, IDEMPOTENCY_LOCK, IDEMPOTENCY_STORE,
   FIRST_PAGE, INSERT_TASK, LIVE_TASK, LOCK_OWNER, NEXT_PAGE,
   SESSION_LOOKUP, SESSION_TOUCH, TRASHED_TASK, updateIfVersion, WRITABLE_COLUMNS, type WritableColumn,
@@ -154,35 +154,35 @@ const memberIds = async (categoryId: string, client?: pg.PoolClient) =>
 const audienceOf = async (task: Pick<TaskRow, 'user_id' | 'category_id'>, client?: pg.PoolClient) =>
   (task.category_id === null ? [task.user_id] : [task.user_id, ...(await memberIds(task.category_id, client))]);
 
-/** CategoryAccessService.roleIn: owner, the member's role, or null (no such category, or not shared with the caller). */
-async function roleIn(userId: string, categoryId: string, client?: pg.PoolClient): Promise<string | null> {
+/** CategoryAccessService.people: the category's owner, then its members with their roles; undefined when it does not exist. */
+async function peopleOf(categoryId: string, client?: pg.PoolClient): Promise<{ owner: string; roles: Map<string, string> } | undefined> {
   const [category] = await on<{ user_id: string }>(client, CATEGORY_BY_ID, [categoryId]);
-  if (!category) return null;
-  if (category.user_id === userId) return 'owner';
-  const [member] = await on<{ role: string }>(client, MEMBER_ROLE, [categoryId, userId]);
-  return member?.role ?? null;
+  if (!category) return undefined;
+  const members = await on<{ user_id: string; role: string }>(client, CATEGORY_PEOPLE, [categoryId]);
+  return { owner: category.user_id, roles: new Map(members.map((member) => [member.user_id, member.role])) };
 }
 
 /**
- * TaskAccess.place: a category the task moves into must be the caller's or one they edit (its
- * owner becomes the task's); the assignees allowed are read for a categorized task. Answers the
- * owner the task has afterwards.
+ * TaskAccess.place: a category the task moves into (or is created in) must be the caller's or one
+ * they edit (its owner becomes the task's); its people, read once, also give who sees the task.
+ * The baseline takes no assignees, so a PATCH that does not move the task reads nothing.
  */
-async function place(userId: string, values: ColumnValues, current?: TaskRow, client?: pg.PoolClient): Promise<string> {
-  const category = values.category_id !== undefined ? values.category_id : (current?.category_id ?? null);
+async function place(userId: string, values: ColumnValues, current?: TaskRow, client?: pg.PoolClient): Promise<{ owner: string; audience?: string[] }> {
+  const moving = values.category_id !== undefined && values.category_id !== (current?.category_id ?? null);
+  const category = moving ? values.category_id! : (current?.category_id ?? null);
+  const people = category !== null && (moving || !current) ? await peopleOf(category, client) : undefined;
   let owner = current ? current.user_id : userId;
-  if (values.category_id !== undefined && values.category_id !== (current?.category_id ?? null)) {
+  if (moving) {
     if (values.category_id === null) {
       owner = current ? (current.created_by?.id ?? current.user_id) : userId;
     } else {
-      const role = await roleIn(userId, values.category_id, client);
+      const role = !people ? null : people.owner === userId ? 'owner' : (people.roles.get(userId) ?? null);
       if (role === null) throw new HttpError(400, 'categoryId must be one of your categories or one shared with you');
       if (role === 'viewer') throw new HttpError(403, 'Only a category editor can file tasks in it.');
-      [{ user_id: owner }] = await on<{ user_id: string }>(client, CATEGORY_BY_ID, [values.category_id]);
+      owner = people!.owner;
     }
   }
-  if (category !== null) await memberIds(category, client);
-  return owner;
+  return { owner, audience: category === null ? [owner] : people && [people.owner, ...people.roles.keys()] };
 }
 
 async function authenticate(request: FastifyRequest): Promise<string> {
@@ -324,7 +324,8 @@ async function createTask(request: FastifyRequest, reply: FastifyReply, userId: 
   const input = request.body as TaskInput;
   if (typeof input?.title !== 'string') throw new HttpError(400, 'title is required');
   const values = columnValues(input);
-  const owner = await place(userId, values, undefined, client);
+  const placed = await place(userId, values, undefined, client);
+  const owner = placed.owner;
   const now = new Date();
   const status = values.status ?? 'pending';
   const task: TaskRow = {
@@ -333,7 +334,7 @@ async function createTask(request: FastifyRequest, reply: FastifyReply, userId: 
     created_by: null, assignee: null,
     completed_at: status === 'completed' ? now : null, created_at: now, updated_at: now, version: 1, deleted_at: null,
   };
-  const audience = await audienceOf(task, client);
+  const audience = placed.audience ?? [owner];
   let response = toResponse(task);
   const write = async (tx: pg.PoolClient) => {
     const { rows: [people] } = await tx.query<{ createdBy: Person | null; assignee: Person | null }>(LOCK_OWNER, [userId, null, owner, MAX_TASKS_PER_USER]);
@@ -380,7 +381,7 @@ const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 app.patch('/api/v1/tasks/:id', async (request, reply) =>
   withEtag(reply, await writeTask(request, 'update', async (current, userId) => {
     const values = columnValues(request.body as TaskInput);
-    if ((await place(userId, values, current)) !== current.user_id) throw new HttpError(501, 'handing a task to another owner is not served by the baseline');
+    if ((await place(userId, values, current)).owner !== current.user_id) throw new HttpError(501, 'handing a task to another owner is not served by the baseline');
     return values;
   })));
 

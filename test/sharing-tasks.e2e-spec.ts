@@ -95,6 +95,28 @@ describe('members read the tasks of a shared category', () => {
   });
 });
 
+describe('concurrent sharing and writing', () => {
+  it('members joining and leaving while others write tasks in the category: every request succeeds (no deadlock reaches a caller)', async () => {
+    for (let round = 0; round < 5; round++) {
+      const shared = await createCategory(call, owner, { name: `Concurrent ${round}` });
+      await join(call, owner, editor, shared.id, 'editor');
+      await join(call, owner, viewer, shared.id, 'viewer');
+      const joiners = await Promise.all([0, 1, 2].map(() => registerAndLogin(api.app)));
+      const invitations = await Promise.all(
+        joiners.map(async (joiner) => (await call(owner, 'POST', `/categories/${shared.id}/invitations`, { payload: { login: joiner.username, role: 'editor' } })).json().id as string),
+      );
+      // Each join appends to every member's stream and each write too, in one transaction each.
+      const responses = await Promise.all([
+        ...joiners.map((joiner, index) => call(joiner, 'POST', `/invitations/${invitations[index]}/accept`)),
+        ...[owner, editor, owner, editor].map((writer, index) => call(writer, 'POST', '/tasks', { payload: { title: `Concurrent ${index}`, categoryId: shared.id } })),
+        call(viewer, 'DELETE', `/categories/${shared.id}/members/${viewer.id}`),
+      ]);
+      expect(responses.map((response) => response.statusCode).sort()).toEqual([200, 200, 200, 201, 201, 201, 201, 204]);
+      expect(await tasksInCategory(shared.id)).toBe(4);
+    }
+  });
+});
+
 describe('roles on task writes', () => {
   it('refuses every write of a viewer with 403 forbidden and hides the task from a non-member', async () => {
     const task = await createTask(call, owner, { title: 'read only for the viewer', categoryId: category.id });

@@ -3,7 +3,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { forbiddenRole } from '../common/errors/forbidden-role.js';
 import { CategoryMember } from './category-member.entity.js';
 import { Category } from './category.entity.js';
-import { roleAtLeast, type CategoryRole } from './dto/category-roles.js';
+import { roleAtLeast, type CategoryRole, type MemberRole } from './dto/category-roles.js';
 
 /**
  * The one place that says who may do what on a category: its owner (the category's user), or a
@@ -41,6 +41,20 @@ export class CategoryAccessService {
     return role;
   }
 
+  /**
+   * Who is in the category: its owner and its members with their roles (two index reads), or
+   * undefined when it does not exist. One read serves a role check, the allowed assignees and
+   * everyone whose stream records a change.
+   */
+  async people(categoryId: string): Promise<CategoryPeople | undefined> {
+    const owner = await this.ownerOf(categoryId);
+    if (!owner) {
+      return undefined;
+    }
+    const members = await this.em.find(CategoryMember, { category: categoryId }, { fields: ['user', 'role'], disableIdentityMap: true });
+    return new CategoryPeople(owner, new Map(members.map((member) => [member.user.id, member.role])));
+  }
+
   /** The owner's id, or undefined when the category does not exist. */
   async ownerOf(categoryId: string): Promise<string | undefined> {
     const category = await this.em.findOne(Category, { id: categoryId }, { fields: ['user'], disableIdentityMap: true });
@@ -67,5 +81,22 @@ export class CategoryAccessService {
   async sharedWith(userId: string): Promise<string[]> {
     const memberships = await this.em.find(CategoryMember, { user: userId }, { fields: ['category'], orderBy: { category: 'asc' }, disableIdentityMap: true });
     return memberships.map((membership) => membership.category.id);
+  }
+}
+
+/** A category's owner and members, as CategoryAccessService.people reads them. */
+export class CategoryPeople {
+  constructor(
+    readonly ownerId: string,
+    private readonly members: Map<string, MemberRole>,
+  ) {}
+
+  roleOf(userId: string): CategoryRole | null {
+    return userId === this.ownerId ? 'owner' : (this.members.get(userId) ?? null);
+  }
+
+  /** The owner first, then the members: who may be assigned, and whose streams record a change. */
+  get everyone(): string[] {
+    return [this.ownerId, ...this.members.keys()];
   }
 }

@@ -133,11 +133,13 @@ export class InvitationsService {
       }
       em.persist(new CategoryMember(em.getReference(Category, joined), em.getReference(User, actor.userId), invitation.role));
       await em.flush();
-      await this.unitOfWork.publish(new MemberJoined(actor, joined, actor.userId));
       const user = await em.findOneOrFail(User, actor.userId, { fields: ['id', 'username'], disableIdentityMap: true });
+      // The whole audience's streams first, in their sorted order, as every task write takes them:
+      // taking the new member's alone first (MemberJoined) could deadlock with a concurrent write.
       await this.activity.record(await this.access.audience(joined), actor, [
         { entityType: 'category', entityId: joined, action: 'member_add', changes: { member: { from: null, to: { id: user.id, username: user.username, role: invitation.role } } } },
       ]);
+      await this.unitOfWork.publish(new MemberJoined(actor, joined, actor.userId));
       return joined;
     });
     return this.categoriesService.get(actor.userId, categoryId);

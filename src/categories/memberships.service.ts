@@ -71,10 +71,11 @@ export class MembershipsService {
       const user = (await this.summaries([userId])).get(userId)!;
       // The leaving user is still in the audience: their stream records that they left.
       const audience = await this.access.audience(categoryId);
-      await this.unitOfWork.publish(new MemberLeaving(actor, categoryId, userId));
+      // The whole audience's streams first, in sorted order, as task writes take them (no deadlock).
       await this.activity.record(audience, actor, [
         { entityType: 'category', entityId: categoryId, action: 'member_remove', changes: { member: { from: { id: user.id, username: user.username, role: member.role }, to: null } } },
       ]);
+      await this.unitOfWork.publish(new MemberLeaving(actor, categoryId, userId));
       em.remove(member);
       await em.flush();
     });

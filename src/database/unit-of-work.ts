@@ -1,4 +1,6 @@
-import { EntityManager } from '@mikro-orm/postgresql';
+import { DeadlockException, EntityManager } from '@mikro-orm/postgresql';
+
+const MAX_DEADLOCK_ATTEMPTS = 3;
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 
@@ -24,8 +26,25 @@ export class UnitOfWork {
     private readonly events: EventEmitter2,
   ) {}
 
-  run<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.em.transactional(work);
+  /**
+   * Runs `work` in a transaction. A use case that takes the same row locks as a concurrent one in
+   * another order (activity streams of several members, say) may be chosen by PostgreSQL as the
+   * victim of a deadlock: the whole use case is then run again from the start, up to three times.
+   * Inside an outer unit of work the outer one decides (its transaction is the one aborted).
+   */
+  async run<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    if (this.em.isInTransaction()) {
+      return this.em.transactional(work);
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.em.transactional(work);
+      } catch (error) {
+        if (!(error instanceof DeadlockException) || attempt >= MAX_DEADLOCK_ATTEMPTS) {
+          throw error;
+        }
+      }
+    }
   }
 
   /**

@@ -40,40 +40,48 @@ export class TaskAccess {
 
   /**
    * The values a create (`current` undefined) or update writes once the category and the assignee
-   * are known to be allowed, with the new owner when the task changes hands. An assignee who could
-   * not stay (moved to a category they are not in) is unassigned.
+   * are known to be allowed, with the new owner when the task changes hands, and who sees the
+   * task afterwards when that was read on the way (a create or a move). An assignee who could not
+   * stay (moved to a category they are not in) is unassigned.
    */
-  async place(userId: string, values: TaskValues, current?: TaskRow & { createdBy: { id: string } | null }): Promise<TaskValues & { user?: string }> {
-    const category = values.category !== undefined ? values.category : (current?.category ?? null);
+  async place(
+    userId: string,
+    values: TaskValues,
+    current?: TaskRow & { createdBy: { id: string } | null },
+  ): Promise<{ values: TaskValues & { user?: string }; audience?: string[] }> {
+    const moving = values.category !== undefined && values.category !== (current?.category ?? null);
+    const category = moving ? values.category! : (current?.category ?? null);
     const creator = current ? (current.createdBy?.id ?? current.user) : userId;
+    // The people of the category the task ends up in, read once when anything needs them.
+    const people = category !== null && (moving || values.assignee !== undefined || !current) ? await this.categories.people(category) : undefined;
     let owner = current ? current.user : userId;
-    if (values.category !== undefined && values.category !== (current?.category ?? null)) {
+    if (moving) {
       if (values.category === null) {
         owner = creator;
       } else {
-        const role = await this.categories.roleIn(userId, values.category);
+        const role = people?.roleOf(userId) ?? null;
         if (role === null) {
           throw unknownCategory();
         }
         if (!roleAtLeast(role, 'editor')) {
           throw forbiddenRole('editor', 'file tasks in it');
         }
-        owner = (await this.categories.ownerOf(values.category))!;
+        owner = people!.ownerId;
       }
     }
-    const allowed = category === null ? [owner] : [owner, ...(await this.categories.memberIds(category))];
-    const assignee = values.assignee !== undefined ? values.assignee : current?.assignee?.id ?? null;
-    if (values.assignee !== undefined && values.assignee !== null && !allowed.includes(values.assignee)) {
+    const allowed = category === null ? [owner] : people?.everyone;
+    const placed: TaskValues & { user?: string } = { ...values };
+    if (values.assignee !== undefined && values.assignee !== null && !allowed!.includes(values.assignee)) {
       throw unknownAssignee();
     }
-    const placed: TaskValues & { user?: string } = { ...values };
-    if (assignee !== null && values.assignee === undefined && !allowed.includes(assignee)) {
+    const assignee = current?.assignee?.id ?? null;
+    if (moving && values.assignee === undefined && assignee !== null && !allowed!.includes(assignee)) {
       placed.assignee = null;
     }
-    if (owner !== (current?.user ?? userId) || !current) {
+    if (!current || owner !== current.user) {
       placed.user = owner;
     }
-    return placed;
+    return { values: placed, audience: category === null ? [owner] : people?.everyone };
   }
 
   get maxTasks(): number {

@@ -47,7 +47,8 @@ export class TasksService {
   ) {}
 
   async create(actor: RequestActor, input: CreateTaskDto): Promise<TaskResponse> {
-    const { user: owner = actor.userId, ...values } = await this.access.place(actor.userId, taskValuesFrom(input));
+    const placed = await this.access.place(actor.userId, taskValuesFrom(input));
+    const { user: owner = actor.userId, ...values } = placed.values;
     const now = new Date();
     const status = values.status ?? 'pending';
     const task: TaskRecord = {
@@ -68,7 +69,7 @@ export class TasksService {
       deletedAt: null,
     };
     const limit = this.environment.MAX_TASKS_PER_USER;
-    const audience = await this.access.audience(task);
+    const audience = placed.audience ?? [owner];
     return this.unitOfWork
       .run(async () => {
         const people = await this.tasks.insertWithinQuota(task, limit);
@@ -114,7 +115,7 @@ export class TasksService {
   }
 
   update(actor: RequestActor, taskId: string, changes: UpdateTaskDto, ifMatch?: string): Promise<TaskResponse> {
-    return this.writer.apply(actor, taskId, ifMatch, 'update', this.findLive, (current) => this.access.place(actor.userId, taskValuesFrom(changes), current));
+    return this.writer.apply(actor, taskId, ifMatch, 'update', this.findLive, async (current) => (await this.access.place(actor.userId, taskValuesFrom(changes), current)).values);
   }
 
   /** completed -> pending, anything else -> completed. */
