@@ -1,32 +1,12 @@
 import { registerAndLogin, type TestAccount } from './support/accounts.js';
 import { apiTest } from './support/api-test.js';
+import { changesPage, type ChangesPage } from './support/change-feed.js';
 import { createCategory, createTask, expectProblem, sql } from './support/tasks-fixtures.js';
 
 const api = apiTest({ RATE_LIMIT_PER_MINUTE: '100000' });
 const { call } = api;
 
-interface Change {
-  seq: number;
-  at: string;
-  entityType: 'task' | 'category';
-  entityId: string;
-  op: 'upsert' | 'delete';
-  reason?: string;
-  data?: Record<string, unknown>;
-}
-
-interface ChangesPage {
-  changes: Change[];
-  cursor: string;
-  hasMore: boolean;
-}
-
-async function changes(account: TestAccount, cursor?: string, limit?: number): Promise<ChangesPage> {
-  const query = new URLSearchParams({ ...(cursor && { cursor }), ...(limit && { limit: String(limit) }) });
-  const response = await call(account, 'GET', `/changes?${query}`);
-  expect({ status: response.statusCode, body: response.statusCode === 200 ? 'ok' : response.body }).toEqual({ status: 200, body: 'ok' });
-  return response.json();
-}
+const changes = (account: TestAccount, cursor?: string, limit?: number) => changesPage(call, account, cursor, limit);
 
 const encodedCursor = (payload: unknown) => Buffer.from(JSON.stringify(payload)).toString('base64url');
 const seqOf = (cursor: string): string => JSON.parse(Buffer.from(cursor, 'base64url').toString()).s;

@@ -129,6 +129,8 @@ describe('webhook delivery', () => {
       expect(verify(secret, delivery)).toMatchObject({ type: 'task.created', data: { entityType: 'task', entityId: task.id, op: 'upsert', data: task } });
       expect(delivery.body).toBe(receiver.deliveries[0].body);
     }
+    // The receiver has answered; the dispatcher records the attempt just after, so wait for the log too.
+    await waitFor(async () => (await call(account, 'GET', `/webhooks/${id}/deliveries`)).json().items.length >= 3, 'three attempts in the log');
     const log = (await call(account, 'GET', `/webhooks/${id}/deliveries`)).json();
     expect(log.items.map((attempt: { attempt: number; statusCode: number }) => [attempt.attempt, attempt.statusCode])).toEqual([[3, 204], [2, 500], [1, 500]]);
     await sleep(800);
@@ -220,7 +222,7 @@ describe('webhook delivery', () => {
   it('redelivers an attempt on request, under the same webhook-id', async () => {
     const { id } = await subscribe();
     await createTask(call, account, { title: 'again' });
-    await waitFor(async () => receiver.deliveries.length >= 1, 'receiver.deliveries.length >= 1');
+    await waitFor(async () => (await call(account, 'GET', `/webhooks/${id}/deliveries`)).json().items.length >= 1, 'the attempt in the log');
     const [attempt] = (await call(account, 'GET', `/webhooks/${id}/deliveries`)).json().items;
     expect((await call(account, 'POST', `/webhooks/${id}/deliveries/${attempt.id}/redeliver`)).statusCode).toBe(202);
     await waitFor(async () => receiver.deliveries.length >= 2, 'receiver.deliveries.length >= 2');

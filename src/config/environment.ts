@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -20,6 +21,9 @@ const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 const toInteger = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/** An integer variable between `min` and `max`, given as decimal text. */
+const IntegerSetting = (min: number, max: number) => applyDecorators(Transform(toInteger), IsInt(), Min(min), Max(max));
 
 /** The reason parseTrustProxy refuses a value, or undefined when it accepts it. */
 function trustProxyProblem(value: unknown): string | undefined {
@@ -55,10 +59,7 @@ export class Environment {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @Transform(toInteger)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IntegerSetting(0, 65535)
   PORT = 3000;
 
   @IsString()
@@ -82,28 +83,16 @@ export class Environment {
   )
   DATABASE_REPLICA_URLS?: string;
 
-  @Transform(toInteger)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @IntegerSetting(1, 1000)
   DATABASE_POOL_SIZE = 10;
 
-  @Transform(toInteger)
-  @IsInt()
-  @Min(0)
-  @Max(1000)
+  @IntegerSetting(0, 1000)
   DATABASE_MAX_OVERFLOW = 20;
 
-  @Transform(toInteger)
-  @IsInt()
-  @Min(100)
-  @Max(600_000)
+  @IntegerSetting(100, 600_000)
   DATABASE_ACQUIRE_TIMEOUT_MS = 5_000;
 
-  @Transform(toInteger)
-  @IsInt()
-  @Min(100)
-  @Max(3_600_000)
+  @IntegerSetting(100, 3_600_000)
   DATABASE_STATEMENT_TIMEOUT_MS = 15_000;
 
   @Transform(toBoolean)
@@ -113,16 +102,10 @@ export class Environment {
   @IsString()
   EMBEDDED_DATABASE_DIR = '.data/postgres';
 
-  @Transform(toInteger)
-  @IsInt()
-  @Min(1024)
-  @Max(65535)
+  @IntegerSetting(1024, 65535)
   EMBEDDED_DATABASE_PORT = 54329;
 
-  @Transform(toInteger)
-  @IsInt()
-  @Min(10)
-  @Max(15)
+  @IntegerSetting(10, 15)
   BCRYPT_COST = 12;
 
   /** Activity entries older than this are deleted by a scheduled job. */
@@ -157,66 +140,39 @@ export class Environment {
   TRUST_PROXY = 'false';
 
   /** Login throttling (docs/SECURITY.md, "Login abuse"): failed password checks per window. */
-  @Transform(toInteger)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
+  @IntegerSetting(1, 1_000_000)
   LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = 10;
 
   /** Failures from one client address across every account it tries. */
-  @Transform(toInteger)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
+  @IntegerSetting(1, 1_000_000)
   LOGIN_FAILURES_PER_ADDRESS = 100;
 
   /** Failures against one account from every address together: the account-wide ceiling. */
-  @Transform(toInteger)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
+  @IntegerSetting(1, 1_000_000)
   LOGIN_FAILURES_PER_ACCOUNT = 100;
 
   @Matches(DURATION_PATTERN, { message: 'LOGIN_FAILURE_WINDOW must be a duration such as 15m or 900s' })
   LOGIN_FAILURE_WINDOW = '15m';
 
-  @Transform(toInteger)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
+  @IntegerSetting(1, 1_000_000)
   RATE_LIMIT_PER_MINUTE = 600;
 
   /** Per-user quotas: a create past one answers 403 `quota-exceeded` and writes nothing. */
-  @Transform(toInteger)
-  @IsInt()
-  @Min(1)
-  @Max(10_000_000)
+  @IntegerSetting(1, 10_000_000)
   MAX_TASKS_PER_USER = 10_000;
 
-  @Transform(toInteger)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
+  @IntegerSetting(1, 1_000_000)
   MAX_CATEGORIES_PER_USER = 1_000;
 
   /** Members of one category plus its pending invitations (the owner not counted). */
-  @Transform(toInteger)
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
+  @IntegerSetting(1, 10_000)
   MAX_MEMBERS_PER_CATEGORY = 50;
 
   /** Other users' categories one user may be a member of; checked when an invitation is accepted. */
-  @Transform(toInteger)
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
+  @IntegerSetting(1, 100_000)
   MAX_SHARED_CATEGORIES_PER_USER = 200;
 
-  @Transform(toInteger)
-  @IsInt()
-  @Min(1)
-  @Max(1_000)
+  @IntegerSetting(1, 1_000)
   MAX_WEBHOOKS_PER_USER = 10;
 
   /** Delays between a webhook message's attempts (Standard Webhooks' default schedule); past the last, it fails. */
@@ -228,17 +184,11 @@ export class Environment {
   WEBHOOK_LOG_RETENTION = '7d';
 
   /** A receiver that has not answered within this is retried later. */
-  @Transform(toInteger)
-  @IsInt()
-  @Min(100)
-  @Max(60_000)
+  @IntegerSetting(100, 60_000)
   WEBHOOK_TIMEOUT_MS = 10_000;
 
   /** How often each instance looks for due messages (a NOTIFY also wakes it when one is queued). */
-  @Transform(toInteger)
-  @IsInt()
-  @Min(50)
-  @Max(60_000)
+  @IntegerSetting(50, 60_000)
   WEBHOOK_POLL_INTERVAL_MS = 1_000;
 
   /** false: this instance queues webhook messages but leaves their delivery to instances where it is true. */
@@ -252,31 +202,19 @@ export class Environment {
   WEBHOOK_ALLOW_PRIVATE = false;
 
   /** A login past this many live sessions revokes the user's oldest (by creation). */
-  @Transform(toInteger)
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
+  @IntegerSetting(1, 10_000)
   MAX_SESSIONS_PER_USER = 20;
 
   /** Registration attempts per client address per hour, counted before any password is hashed. */
-  @Transform(toInteger)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
+  @IntegerSetting(1, 1_000_000)
   REGISTER_LIMIT_PER_HOUR = 20;
 
   /** Password hashes and comparisons (bcrypt) running at once; the rest wait in a short queue. */
-  @Transform(toInteger)
-  @IsInt()
-  @Min(1)
-  @Max(1024)
+  @IntegerSetting(1, 1024)
   PASSWORD_HASH_CONCURRENCY = defaultHashConcurrency();
 
   /** Hashes allowed to wait for a slot; past it a request answers 503 with Retry-After at once. */
-  @Transform(toInteger)
-  @IsInt()
-  @Min(0)
-  @Max(100_000)
+  @IntegerSetting(0, 100_000)
   PASSWORD_HASH_QUEUE = 16;
 
   /** Unset: rate-limit counters live in this process. Set: shared by every instance. */
@@ -298,24 +236,15 @@ export class Environment {
    * fills it in.
    */
   @IsOptional()
-  @Transform(toInteger)
-  @IsInt()
-  @Min(0)
-  @Max(300_000)
+  @IntegerSetting(0, 300_000)
   SHUTDOWN_DRAIN_MS!: number;
 
   /** Receiving a whole request (headers and body) may take this long; then 408 and the socket closes. */
-  @Transform(toInteger)
-  @IsInt()
-  @Min(100)
-  @Max(600_000)
+  @IntegerSetting(100, 600_000)
   HTTP_REQUEST_TIMEOUT_MS = 30_000;
 
   /** Receiving the request headers may take this long (slowloris); at most HTTP_REQUEST_TIMEOUT_MS. */
-  @Transform(toInteger)
-  @IsInt()
-  @Min(100)
-  @Max(600_000)
+  @IntegerSetting(100, 600_000)
   HTTP_HEADERS_TIMEOUT_MS = 10_000;
 
   /**
@@ -323,10 +252,7 @@ export class Environment {
    * load balancer's pooled connections (60 s on AWS ALB), so the balancer closes them, never
    * racing the server with a request on a connection it is closing.
    */
-  @Transform(toInteger)
-  @IsInt()
-  @Min(100)
-  @Max(600_000)
+  @IntegerSetting(100, 600_000)
   HTTP_KEEP_ALIVE_TIMEOUT_MS = 72_000;
 }
 

@@ -1,6 +1,9 @@
 import type { LightMyRequestResponse } from 'fastify';
 import type { TestAccount } from './accounts.js';
+import { changesPage, type Change } from './change-feed.js';
 import { expectProblem, type Call, type TaskBody } from './tasks-fixtures.js';
+
+export { changesPage, type Change };
 
 /** The person summary the API shows for an account registered by registerAndLogin. */
 export const summary = (account: TestAccount) => ({ id: account.id, username: account.username, name: 'Test User' });
@@ -32,28 +35,6 @@ export async function listAll(call: Call, account: TestAccount, query = '', limi
     if (cursor === null) return items;
   }
   throw new Error('more than 200 pages');
-}
-
-export interface Change {
-  seq: number;
-  entityType: 'task' | 'category';
-  entityId: string;
-  op: 'upsert' | 'delete';
-  reason?: string;
-  data?: Record<string, unknown>;
-}
-
-interface ChangesPage {
-  changes: Change[];
-  cursor: string;
-  hasMore: boolean;
-}
-
-export async function changesPage(call: Call, account: TestAccount, cursor?: string, limit?: number): Promise<ChangesPage> {
-  const query = new URLSearchParams({ ...(cursor && { cursor }), ...(limit && { limit: String(limit) }) });
-  const response = await call(account, 'GET', `/changes?${query}`);
-  expect({ status: response.statusCode, body: response.statusCode === 200 ? 'ok' : response.body }).toEqual({ status: 200, body: 'ok' });
-  return response.json();
 }
 
 /**

@@ -72,32 +72,21 @@ export const DueDateField = () =>
     IsDateTimeWithOffset('dueDate'),
   );
 
-export const CategoryIdField = () =>
+/** The id of another resource, or null to clear it; answered in its canonical lower-case form. */
+const NullableIdField = (field: string, example: string, description: string) =>
   applyDecorators(
-    ApiProperty({
-      type: String,
-      format: 'uuid',
-      nullable: true,
-      required: false,
-      example: '3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b',
-      description: "One of the caller's categories, or one shared with them as editor; null for none",
-    }),
+    ApiProperty({ type: String, format: 'uuid', nullable: true, required: false, example, description }),
     IsOptional(),
     Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value)),
-    IsUUID('all', { message: 'categoryId must be a UUID' }),
+    IsUUID('all', { message: `${field} must be a UUID` }),
   );
 
+export const CategoryIdField = () =>
+  NullableIdField('categoryId', '3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b', "One of the caller's categories, or one shared with them as editor; null for none");
+
 export const AssigneeIdField = () =>
-  applyDecorators(
-    ApiProperty({
-      type: String,
-      format: 'uuid',
-      nullable: true,
-      required: false,
-      example: '0b5c5f0e-3a53-4a43-9f43-8b3e3e1f6a10',
-      description: "The owner or a member of the task's category; for a task in no category, its owner. null unassigns",
-    }),
-    IsOptional(),
-    Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value)),
-    IsUUID('all', { message: 'assigneeId must be a UUID' }),
+  NullableIdField(
+    'assigneeId',
+    '0b5c5f0e-3a53-4a43-9f43-8b3e3e1f6a10',
+    "The owner or a member of the task's category; for a task in no category, its owner. null unassigns",
   );
