@@ -34,8 +34,10 @@ beforeAll(async () => {
   await sql(`do $$ begin create role ${READER_ROLE} login; exception when duplicate_object then null; end $$`);
   await sql(`alter role ${READER_ROLE} login password '${READER_PASSWORD}'`);
   await sql(`grant usage on schema public to ${READER_ROLE}`);
-  // Lists read tasks, and the people on them (creator, assignee) from users.
-  await sql(`grant select on tasks, users to ${READER_ROLE}`);
+  // Lists read tasks, and the people on them (creator, assignee) from users' public columns, as
+  // deploy/lib/postgres.sh grants the cluster's reader: never a password hash.
+  await sql(`grant select on tasks to ${READER_ROLE}`);
+  await sql(`grant select (id, username, name) on users to ${READER_ROLE}`);
 
   process.env.DATABASE_REPLICA_URLS = readerUrl(process.env.TEST_DATABASE_URL!);
   app = await createTestApp();

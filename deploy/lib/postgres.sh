@@ -65,11 +65,13 @@ migrate() {
 }
 
 # Task lists and stats read from the replica as tasktracker_reader: a role that can read the
-# tasks table and nothing else, so a query sent to the replica by mistake fails loudly instead of
-# reading sessions or password hashes. Granted on the primary, it reaches the replica by WAL.
+# tasks table and the public columns of users (the people on a task: id, username, name) and
+# nothing else, so a query sent to the replica by mistake fails loudly instead of reading
+# sessions or password hashes. Granted on the primary, it reaches the replica by WAL.
 grant_reader() {
   psql_admin "$PRIMARY_PORT" -d tasktracker <<SQL
 grant usage on schema public to tasktracker_reader;
 grant select on tasks to tasktracker_reader;
+grant select (id, username, name) on users to tasktracker_reader;
 SQL
 }
