@@ -11,6 +11,7 @@ const TAGS: Record<string, string> = {
   categories: "The caller's task categories",
   tasks: "The caller's tasks: filters, keyset pagination, stats and conditional writes",
   trash: 'Tasks moved to the trash: listed, restored, or deleted for good',
+  labels: "The labels on the caller's tasks: counts, and renaming or removing one everywhere at once.",
   activity: 'Who changed what and when: every change to tasks and categories, with the fields before and after',
   webhooks: 'Signed deliveries of changes to URLs the caller subscribes, retried until they succeed',
   changes: 'A feed of every change to tasks and categories in commit order, to keep a copy in sync (cursor-based, with deletes)',

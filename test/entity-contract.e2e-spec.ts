@@ -45,7 +45,7 @@ beforeAll(async () => {
       entity: Task,
       schema: 'TaskResponse',
       renamed: { category: 'categoryId' },
-      internal: { user: 'the owner is the caller', priorityRank: 'a sort key derived from priority' },
+      internal: { user: 'the owner is the caller', priorityRank: 'a sort key derived from priority', labelKeys: 'the labels lower-cased, for matching' },
       sample: async () => task as unknown as Record<string, unknown>,
     },
     {

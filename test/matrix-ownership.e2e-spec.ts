@@ -59,7 +59,7 @@ beforeAll(async () => {
   const tasks: Array<{ id: string }> = [];
   for (const [index, status] of (['pending', 'completed', 'in_progress'] as const).entries()) {
     const created = await as(alice, 'POST', `${API}/tasks`, {
-      title: `Alice secret ${index}`, description: 'confidential', status, priority: 'high', dueDate: '2020-01-01T00:00:00Z', categoryId: category.id,
+      title: `Alice secret ${index}`, description: 'confidential', labels: ['alice-label'], status, priority: 'high', dueDate: '2020-01-01T00:00:00Z', categoryId: category.id,
     });
     expect(created.statusCode).toBe(201);
     tasks.push(created.json());
@@ -86,7 +86,7 @@ beforeAll(async () => {
   const webhook = await as(alice, 'POST', `${API}/webhooks`, WEBHOOK);
   expect(webhook.statusCode).toBe(201);
   owned.webhooks = [webhook.json().id];
-  aliceSecrets = [...owned.tasks, ...owned.trash, ...owned.categories, ...owned.invitations, ...owned.sessions, ...owned.webhooks, webhook.json().secret, 'alice-hook', alice.id, alice.email, alice.username, 'Alice secret', 'confidential', '#112233'];
+  aliceSecrets = [...owned.tasks, ...owned.trash, ...owned.categories, ...owned.invitations, ...owned.sessions, ...owned.webhooks, webhook.json().secret, 'alice-hook', alice.id, alice.email, alice.username, 'Alice secret', 'confidential', '#112233', 'alice-label'];
 
   // The same name as A's: names are unique per user only.
   const bobCategory = (await as(bob, 'POST', `${API}/categories`, { name: 'Alice only' })).json();
@@ -187,10 +187,21 @@ describe("ownership matrix: B against A's ids, over the OpenAPI document", () =>
     }
   });
 
+  it("B's label routes never reach A's labels: 404 as for a label nobody has, and A's tasks unchanged", async () => {
+    const beforeRows = await snapshotTables(app);
+    for (const [method, payload] of [['PATCH', { name: 'stolen' }], ['DELETE', undefined]] as const) {
+      const attack = await as(bob, method, `${API}/labels/alice-label`, payload);
+      const missing = await as(bob, method, `${API}/labels/nobody-has-this`, payload);
+      expect(describeAnswer(attack)).toEqual(describeAnswer(missing));
+      expect(attack.statusCode).toBe(404);
+    }
+    expect(await snapshotTables(app)).toEqual(beforeRows);
+  });
+
   it("B's task list, filters, totals and stats count only B's own tasks", async () => {
     const [bobRows] = await sql<{ n: number }>(app, 'select count(*)::int as n from tasks where user_id = ?', [bob.id]);
     expect(bobRows.n).toBe(1);
-    const queries = ['includeTotal=true', `categoryId=${owned.categories[0]}&includeTotal=true`, 'q=Alice&includeTotal=true', 'overdue=true&includeTotal=true', 'priority=high&includeTotal=true', 'status=completed,in_progress&includeTotal=true'];
+    const queries = ['includeTotal=true', `categoryId=${owned.categories[0]}&includeTotal=true`, 'q=Alice&includeTotal=true', 'overdue=true&includeTotal=true', 'priority=high&includeTotal=true', 'status=completed,in_progress&includeTotal=true', 'labels=alice-label&includeTotal=true'];
     for (const query of queries) {
       const page = (await as(bob, 'GET', `${API}/tasks?${query}`)).json();
       const expected = query === 'includeTotal=true' ? 1 : 0;

@@ -84,6 +84,9 @@ const NOT_SHARED: Record<string, string[]> = {
     `post ${API}/webhooks`, `get ${API}/webhooks`, `get ${API}/webhooks/{id}`, `patch ${API}/webhooks/{id}`, `delete ${API}/webhooks/{id}`,
     `post ${API}/webhooks/{id}/secret`, `get ${API}/webhooks/{id}/deliveries`, `post ${API}/webhooks/{id}/deliveries/{deliveryId}/redeliver`,
   ],
+  "label routes act on the caller's own tasks only (labels.e2e-spec: a member's rename leaves the owner's labels alone)": [
+    `get ${API}/labels`, `patch ${API}/labels/{name}`, `delete ${API}/labels/{name}`,
+  ],
   "the caller's own lists and creates, no id in the path (shared visibility in lists is asserted below)": [
     `get ${API}/activity`, `post ${API}/categories`, `get ${API}/categories`, `get ${API}/invitations`, `post ${API}/tasks`, `get ${API}/tasks`,
     `post ${API}/tasks/batch`, `get ${API}/tasks/stats`, `get ${API}/trash`, `get ${API}/changes`,

@@ -61,6 +61,12 @@ beforeAll(async () => {
       [TASKS_PER_USER, first, first + USERS_PER_INSERT - 1],
     );
   }
+  // Labels: half of each user's tasks carry a common one, one in a hundred a rare one.
+  await connection.execute(
+    `update tasks set labels = case when title ~ '3$' and title ~ '0.$' then array['Common', 'Rare'] else array['Common'] end,
+                      label_keys = case when title ~ '3$' and title ~ '0.$' then array['common', 'rare'] else array['common'] end
+      where title ~ '[13579]$'`,
+  );
   // A tenth of each user's tasks in the trash, and 200 activity entries each.
   await connection.execute(`update tasks set deleted_at = updated_at where title like '%0'`);
   await connection.execute(
@@ -107,9 +113,17 @@ describe(`the task list query on ${USERS * TASKS_PER_USER} tasks across ${USERS}
     ['overdue', { overdue: true }],
     ['due window', { dueAfter: new Date(), dueBefore: new Date(Date.now() + 7 * 86_400_000) }],
     ['text search', { q: 'details 4' }],
+    ['a common label', { labels: { keys: ['common'], match: 'any' } }],
+    ['labels, all of them', { labels: { keys: ['common', 'rare'], match: 'all' } }],
   ])('filter %s uses an index too', async (_name, filters) => {
     const nodes = await planOf(filters, '-createdAt');
     expect(nodes.filter((node) => node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'tasks')).toEqual([]);
+  });
+
+  it('a rare label is found through the (owner, label keys) GIN index, not by reading all the owner\'s tasks', async () => {
+    const nodes = await planOf({ labels: { keys: ['rare'], match: 'any' } }, '-createdAt');
+    expect(nodes.filter((node) => node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'tasks')).toEqual([]);
+    expect(nodes.map((node) => node['Index Name']).filter((name) => name?.startsWith('tasks_'))).toEqual(['tasks_user_label_keys_idx']);
   });
 
   it('text search (q) reads the owner\'s live tasks through a per-owner index and filters them', async () => {

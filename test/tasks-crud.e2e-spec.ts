@@ -50,6 +50,7 @@ describe('POST /tasks', () => {
       priority: 'medium',
       dueDate: null,
       completedAt: null,
+      labels: [],
       categoryId: null,
       createdBy: { id: owner.id, username: owner.username, name: expect.any(String) },
       assignee: null,

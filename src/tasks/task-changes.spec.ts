@@ -13,6 +13,8 @@ const task = (overrides: Partial<TaskRow> = {}): TaskRow => ({
   priority: 'medium',
   dueDate: null,
   completedAt: null,
+  labels: [],
+  labelKeys: [],
   category: null,
   createdBy: { id: '0190f0c6-0000-7000-8000-0000000000aa', username: 'alice', name: 'Alice' },
   assignee: null,

@@ -16,9 +16,15 @@ export function taskValuesFrom(input: UpdateTaskDto): TaskValues {
   };
 }
 
-/** Timestamps compare as the ISO text reads answer them in, people (summaries) by id; the rest as they are. */
+/** Timestamps compare as the ISO text reads answer them in, people (summaries) by id, lists by content; the rest as they are. */
 const comparable = (value: unknown) =>
-  value instanceof Date ? value.toISOString() : value !== null && typeof value === 'object' && 'id' in value ? value.id : value;
+  value instanceof Date
+    ? value.toISOString()
+    : Array.isArray(value)
+      ? JSON.stringify(value)
+      : value !== null && typeof value === 'object' && 'id' in value
+        ? value.id
+        : value;
 
 /**
  * Only what differs from the current task: a PATCH that changes nothing writes nothing, and the

@@ -19,7 +19,12 @@ export interface TaskFilters {
   q?: string;
   /** A user id, or null for unassigned tasks. */
   assignee?: string | null;
+  /** Label keys (lower-cased), matching tasks with any or all of them. */
+  labels?: { keys: string[]; match: LabelMatch };
 }
+
+export const LABEL_MATCHES = ['any', 'all'] as const;
+export type LabelMatch = (typeof LABEL_MATCHES)[number];
 
 /**
  * Which tasks a list covers: those the caller owns (`ownerId`: their private tasks and every task

@@ -10,6 +10,7 @@ import { ifMatchSatisfied, taskEtag } from './task-etag.js';
 import { quotaExceeded } from '../common/errors/quota-exceeded.js';
 import { TaskAccess } from './task-access.js';
 import type { TaskRow, TaskValues } from './task.entity.js';
+import { labelKeysOf } from './task-labels.js';
 import { TaskRepository, type ReadableTask } from './task.repository.js';
 
 /** What a versioned write may set: the client's values, the owner (a move), and the trash mark. */
@@ -73,6 +74,7 @@ export class TaskWriter {
         return TaskResponse.from(current);
       }
       const now = new Date();
+      const labelKeys = changes.labels === undefined ? undefined : labelKeysOf(changes.labels);
       if (changes.status !== undefined) {
         changes.completedAt = completedAtAfter(current, changes.status, now);
       }
@@ -88,7 +90,7 @@ export class TaskWriter {
         if (changes.user !== undefined && !(await this.tasks.reserveQuota(changes.user, this.access.maxTasks))) {
           throw quotaExceeded(this.access.maxTasks, 'tasks');
         }
-        if (!(await this.tasks.updateIfVersion(taskId, current.version, { ...changes, updatedAt: now }))) {
+        if (!(await this.tasks.updateIfVersion(taskId, current.version, { ...changes, labelKeys, updatedAt: now }))) {
           return false;
         }
         await this.activity.record(audience, actor, [

@@ -106,6 +106,16 @@ const LIVE = 'deleted_at is null';
 @Index({ name: 'tasks_user_trash_idx', properties: ['user', 'deletedAt', 'id'], where: 'deleted_at is not null' })
 @Index({ name: 'tasks_category_trash_idx', properties: ['category', 'deletedAt', 'id'], where: 'deleted_at is not null' })
 @Index({ name: 'tasks_trash_deleted_at_idx', properties: ['deletedAt'], where: 'deleted_at is not null' })
+// A label filter within one owner's or one category's tasks: GIN over (owner or category, label
+// keys), btree_gin giving the uuid its GIN operator class.
+@Index({
+  name: 'tasks_user_label_keys_idx',
+  expression: 'create index "tasks_user_label_keys_idx" on "tasks" using gin ("user_id", "label_keys") where deleted_at is null',
+})
+@Index({
+  name: 'tasks_category_label_keys_idx',
+  expression: 'create index "tasks_category_label_keys_idx" on "tasks" using gin ("category_id", "label_keys") where deleted_at is null',
+})
 export class Task {
   [EntityRepositoryType]?: TaskRepository;
 
@@ -119,7 +129,9 @@ export class Task {
     | 'completedAt'
     | 'deletedAt'
     | 'createdBy'
-    | 'assignee';
+    | 'assignee'
+    | 'labels'
+    | 'labelKeys';
 
   @PrimaryKey(UUID_PRIMARY_KEY)
   id: string = newId();
@@ -145,6 +157,17 @@ export class Task {
 
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   dueDate: Date | null = null;
+
+  /** As the client wrote them, trimmed, each once ignoring case, in the client's order. */
+  @Property({ type: 'text[]', defaultRaw: "'{}'" })
+  labels: string[] = [];
+
+  /**
+   * The labels lower-cased, which filters and the label routes compare: written with `labels` and
+   * only from them (labelKeysOf), never on their own.
+   */
+  @Property({ type: 'text[]', defaultRaw: "'{}'", hidden: true })
+  labelKeys: string[] = [];
 
   /** Owned by the server: set when the task becomes completed, cleared when it leaves that state. */
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
@@ -207,7 +230,7 @@ export type TaskRecord = Omit<Task, 'user' | 'category' | 'createdBy' | 'assigne
 };
 
 /** Set by the server alone, never from a request body. */
-type ServerOwned = 'id' | 'user' | 'createdBy' | 'completedAt' | 'createdAt' | 'updatedAt' | 'version' | 'deletedAt' | 'priorityRank';
+type ServerOwned = 'id' | 'user' | 'createdBy' | 'completedAt' | 'createdAt' | 'updatedAt' | 'version' | 'deletedAt' | 'priorityRank' | 'labelKeys';
 
 /** The properties a client may set on create and change on patch, as the entity names them. */
 export type TaskValues = Partial<Omit<TaskRecord, ServerOwned>>;

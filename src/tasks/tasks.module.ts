@@ -2,6 +2,8 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 import { ActivityModule } from '../activity/activity.module.js';
 import { CategoriesModule } from '../categories/categories.module.js';
+import { LabelsController } from './labels.controller.js';
+import { LabelsService } from './labels.service.js';
 import { Task } from './task.entity.js';
 import { TaskBatchService } from './task-batch.service.js';
 import { TaskAccess } from './task-access.js';
@@ -13,11 +15,11 @@ import { TasksService } from './tasks.service.js';
 import { TrashController } from './trash.controller.js';
 import { TrashService } from './trash.service.js';
 
-/** Tasks and their trash; the only module that writes the `tasks` table. */
+/** Tasks, their trash and labels; the only module that writes the `tasks` table. */
 @Module({
   imports: [MikroOrmModule.forFeature([Task]), CategoriesModule, ActivityModule],
-  controllers: [TasksController, TrashController],
-  providers: [TasksService, TrashService, TaskWriter, TaskBatchService, TaskAccess, TaskOwnershipChanges, TaskSharingService],
+  controllers: [TasksController, TrashController, LabelsController],
+  providers: [TasksService, TrashService, LabelsService, TaskWriter, TaskBatchService, TaskAccess, TaskOwnershipChanges, TaskSharingService],
   exports: [TasksService],
 })
 export class TasksModule {}

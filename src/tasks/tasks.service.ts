@@ -17,6 +17,7 @@ import { TaskResponse, type TaskStatsResponse } from './dto/task-response.dto.js
 import type { UpdateTaskDto } from './dto/update-task.dto.js';
 import { completedAtAfter, fieldChanges, taskValuesFrom } from './task-changes.js';
 import { TaskAccess } from './task-access.js';
+import { labelKeysOf } from './task-labels.js';
 import type { TaskRecord } from './task.entity.js';
 import { sortSpec } from './task-sort.js';
 import { countTaskStats } from './task-stats.query.js';
@@ -61,6 +62,8 @@ export class TasksService {
       status,
       priority: values.priority ?? 'medium',
       dueDate: values.dueDate ?? null,
+      labels: values.labels ?? [],
+      labelKeys: labelKeysOf(values.labels ?? []),
       category: values.category ?? null,
       completedAt: completedAtAfter(undefined, status, now),
       createdAt: now,
@@ -140,6 +143,7 @@ export class TasksService {
       overdue: query.overdue,
       q: query.q,
       assignee: assigneeFilter(userId, query.assignee),
+      labels: query.labels?.length ? { keys: [...new Set(labelKeysOf(query.labels))].toSorted(), match: query.labelMatch ?? 'any' } : undefined,
     };
     const sort = query.sort ?? '-createdAt';
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;

@@ -167,11 +167,17 @@ const ID_MARKERS: Record<string, IdMarkers> = {
   sessions: { own: [['session', 1]], other: 'otherSession' },
   trash: { own: [['trashedTask', 1]], other: 'otherTrashedTask' },
   webhooks: { own: [['webhook', 1]], other: 'otherWebhook' },
+  labels: { own: [['label', 1]], other: 'otherLabel' },
 };
 
-/** The ids a path takes: a restore takes a task from the trash, like the trash's own routes. */
+/** The ids a path takes: a restore takes a task from the trash, like the trash's own routes; label routes take a label's name. */
 const idMarkersOf = (path: string): IdMarkers | undefined =>
-  ID_MARKERS[path.endsWith('/restore') ? 'trash' : /^\/api\/v1\/categories\/\{id\}\/(members|invitations)/.test(path) ? 'sharing' : (resourceOf(path) ?? '')];
+  ID_MARKERS[
+    path.endsWith('/restore') ? 'trash'
+    : path.endsWith('/labels/{name}') ? 'labels'
+    : /^\/api\/v1\/categories\/\{id\}\/(members|invitations)/.test(path) ? 'sharing'
+    : (resourceOf(path) ?? '')
+  ];
 
 /** Path ids: the caller's own (often), another user's, random uuids, and random strings. */
 export function pathIdArbitrary(path: string): fc.Arbitrary<{ id: string | Marker; raw: boolean }> {

@@ -16,7 +16,10 @@ export type MarkerKind =
   // outgoingInvitation: a pending invitation to the category in the path (made when it has none),
   // else one the caller sent; inviteeLogin: a login to invite (fuzz users, the caller, new addresses).
   | 'sharedCategory' | 'joinedCategory' | 'sharedTask' | 'self' | 'memberId' | 'otherUserId'
-  | 'incomingInvitation' | 'outgoingInvitation' | 'inviteeLogin';
+  | 'incomingInvitation' | 'outgoingInvitation' | 'inviteeLogin'
+  // label: one of the caller's labels, in another spelling at times (a task with one is made when
+  // none is left); otherLabel: a label only another user has.
+  | 'label' | 'otherLabel';
 
 export class Marker {
   constructor(

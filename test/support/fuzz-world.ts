@@ -78,7 +78,7 @@ export class FuzzWorld {
       this.app.inject({ method: 'POST', url, headers: account.auth, payload: payload as object });
     for (const account of [this.main, this.other]) {
       const category = (await post(account, '/api/v1/categories', { name: 'Seed' })).json();
-      await post(account, '/api/v1/tasks', { title: 'Seed task', categoryId: category.id, dueDate: '2020-01-01T00:00:00Z' });
+      await post(account, '/api/v1/tasks', { title: 'Seed task', categoryId: category.id, dueDate: '2020-01-01T00:00:00Z', labels: [account === this.main ? 'Main seed' : 'Other seed', 'both'] });
       const trashed = (await post(account, '/api/v1/tasks', { title: 'Seed trash' })).json();
       await this.app.inject({ method: 'DELETE', url: `/api/v1/tasks/${trashed.id}`, headers: account.auth });
       await this.mintSession(account.id);
@@ -242,6 +242,11 @@ export class FuzzWorld {
     return rows.map((row) => row.id);
   }
 
+  private async labels(userId: string): Promise<string[]> {
+    const rows = await sql<{ label: string }>(this.app, 'select distinct unnest(labels) as label from tasks where user_id = ? order by 1', [userId]);
+    return rows.map((row) => row.label);
+  }
+
   private async resolve(value: Marker, caller: Account | undefined, pathId: string | undefined): Promise<string> {
     const owner = caller ?? this.main;
     const pickFrom = (candidates: string[]) =>
@@ -275,6 +280,19 @@ export class FuzzWorld {
         const [me] = await sql<{ username: string }>(this.app, 'select username from users where id = ?', [owner.id]);
         const logins = [this.loginTarget.username, this.other.username, this.member.username, this.member.email.toUpperCase(), me?.username ?? owner.username, this.other.email, `fuzz.invitee.${value.pick}@example.com`];
         return logins[value.pick % logins.length];
+      }
+      case 'label': {
+        const labels = await this.labels(owner.id);
+        if (labels.length === 0) {
+          await this.call(owner, 'POST', '/api/v1/tasks', { title: 'Labelled again', labels: ['again'] }, 201);
+          return 'again';
+        }
+        const label = pickFrom(labels);
+        return value.pick % 3 === 0 ? label.toUpperCase() : label;
+      }
+      case 'otherLabel': {
+        const own = new Set((await this.labels(owner.id)).map((label) => label.toLowerCase()));
+        return pickFrom((await this.labels(this.other.id)).filter((label) => !own.has(label.toLowerCase())));
       }
       case 'webhook': return pickFrom(await this.ids('webhooks', owner.id));
       case 'otherWebhook': return pickFrom(await this.ids('webhooks', this.other.id));
@@ -316,7 +334,7 @@ export class FuzzWorld {
       const subId = request.subId instanceof Marker ? await this.resolve(request.subId, caller, pathId) : request.subId;
       url = url.replace(/\{(userId|invitationId)\}/, percentEncode(subId));
     }
-    if (pathId !== undefined) url = url.replace('{id}', request.rawPathId ? pathId : percentEncode(pathId));
+    if (pathId !== undefined) url = url.replace(/\{(id|name)\}/, request.rawPathId ? pathId : percentEncode(pathId));
     if (url.includes('{deliveryId}')) {
       // The webhook's first attempt when it has one, else an id no attempt has.
       const [attempt] = isUuid(pathId) ? await sql<{ id: string }>(this.app, 'select id::text from webhook_attempts where webhook_id = ? order by id limit 1', [pathId]) : [];

@@ -13,6 +13,7 @@ export interface TaskBody {
   priority: 'low' | 'medium' | 'high';
   dueDate: string | null;
   completedAt: string | null;
+  labels: string[];
   categoryId: string | null;
   createdBy: { id: string; username: string; name: string } | null;
   assignee: { id: string; username: string; name: string } | null;

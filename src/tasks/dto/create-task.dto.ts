@@ -1,6 +1,6 @@
 import { ClientChosenIdField } from '../../common/client-chosen-id.js';
 import type { TaskPriority, TaskStatus } from '../task-enums.js';
-import { AssigneeIdField, CategoryIdField, DescriptionField, DueDateField, PriorityField, StatusField, TitleField } from './task-fields.js';
+import { AssigneeIdField, CategoryIdField, DescriptionField, DueDateField, LabelsField, PriorityField, StatusField, TitleField } from './task-fields.js';
 
 export class CreateTaskDto {
   @ClientChosenIdField('task', '0192f0c1-7b1e-7c3a-9d2e-4f5a6b7c8d9e')
@@ -20,6 +20,9 @@ export class CreateTaskDto {
 
   @DueDateField()
   dueDate?: string | null;
+
+  @LabelsField()
+  labels?: string[];
 
   @CategoryIdField()
   categoryId?: string | null;

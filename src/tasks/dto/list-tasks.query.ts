@@ -8,7 +8,9 @@ import { NoNulCharacters } from '../../common/unsafe-input.js';
 import { Trim } from '../../common/transforms.js';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '../task-enums.js';
 import { TASK_SORTS, type TaskSort } from '../task-sort.js';
-import { IsDateTimeWithOffset } from './task-fields.js';
+import { LABEL_MATCHES, type LabelMatch } from '../task-list-conditions.js';
+import { MAX_LABEL_LENGTH, MAX_LABELS_PER_TASK } from '../task-labels.js';
+import { IsDateTimeWithOffset, LABEL_PATTERN, LABEL_RULES } from './task-fields.js';
 
 /**
  * A list parameter arrives as `status=a,b` (OpenAPI `style: form, explode: false`) or repeated,
@@ -56,6 +58,18 @@ const ME_NONE_OR_UUID = /^(me|none|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 const UUID_OR_NONE = /^(none|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
+/** OpenAPI for the labels filter, serialised like the other list parameters. */
+const LABELS_PARAMETER = {
+  required: false,
+  isArray: true,
+  type: String,
+  style: 'form',
+  explode: false,
+  maxItems: MAX_LABELS_PER_TASK,
+  example: ['errands', 'q3'],
+  description: `Labels (${LABEL_RULES}), comma-separated or repeated; see labelMatch`,
+} as const;
+
 export const DEFAULT_PAGE_SIZE = 20;
 
 export class ListTasksQuery {
@@ -82,6 +96,20 @@ export class ListTasksQuery {
   @IsOptional()
   @Matches(ME_NONE_OR_UUID, { message: 'assignee must be me, none or a user id' })
   assignee?: string;
+
+  @ApiProperty(LABELS_PARAMETER)
+  @IsOptional()
+  @Transform(commaList)
+  @ArrayMaxSize(MAX_LABELS_PER_TASK, { message: `labels takes at most ${MAX_LABELS_PER_TASK} labels` })
+  @IsString({ each: true })
+  @CharLength(1, MAX_LABEL_LENGTH, { each: true, message: `each label must be 1 to ${MAX_LABEL_LENGTH} characters long` })
+  @Matches(LABEL_PATTERN, { each: true, message: 'a label cannot contain a comma or a control character' })
+  labels?: string[];
+
+  @ApiProperty({ required: false, enum: LABEL_MATCHES, default: 'any', description: 'any: tasks with at least one of the labels; all: tasks with every one' })
+  @IsOptional()
+  @IsIn(LABEL_MATCHES, { message: `labelMatch must be one of ${LABEL_MATCHES.join(', ')}` })
+  labelMatch?: LabelMatch;
 
   @ScopeField()
   scope?: (typeof TASK_SCOPES)[number];

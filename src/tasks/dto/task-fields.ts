@@ -1,11 +1,12 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, ValidateBy } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, ValidateBy } from 'class-validator';
 import { CharLength } from '../../common/char-length.decorator.js';
 import { OptionalNotNull } from '../../common/optional.js';
 import { Trim } from '../../common/transforms.js';
 import { TASK_PRIORITIES, TASK_STATUSES } from '../task-enums.js';
+import { distinctLabels, MAX_LABEL_LENGTH, MAX_LABELS_PER_TASK } from '../task-labels.js';
 
 /** ISO 8601 date-time with an explicit offset (`Z` or `+02:00`): a bare local time is ambiguous. */
 // Only bounded repetitions ({n}, {1,6}), so no input can make it backtrack: safe-regex's
@@ -89,4 +90,33 @@ export const AssigneeIdField = () =>
     'assigneeId',
     '0b5c5f0e-3a53-4a43-9f43-8b3e3e1f6a10',
     "The owner or a member of the task's category; for a task in no category, its owner. null unassigns",
+  );
+
+/**
+ * A label has no comma (lists of labels are comma-separated) and no control character (NUL cannot
+ * be stored; the others have no place in a short name, and MikroORM's text[] literal writes them
+ * as JSON escapes that PostgreSQL would read differently).
+ */
+export const LABEL_PATTERN = /^[^,\p{Cc}]*$/u;
+export const LABEL_RULES = `1 to ${MAX_LABEL_LENGTH} characters without a comma or control character, compared ignoring case`;
+
+const trimmedDistinct = ({ value }: { value: unknown }) =>
+  Array.isArray(value) && value.every((label) => typeof label === 'string') ? distinctLabels(value.map((label: string) => label.trim())) : value;
+
+export const LabelsField = () =>
+  applyDecorators(
+    ApiProperty({
+      type: [String],
+      required: false,
+      maxItems: MAX_LABELS_PER_TASK,
+      example: ['errands', 'Q3'],
+      description: `At most ${MAX_LABELS_PER_TASK} labels, each ${LABEL_RULES}; trimmed, and kept once (the first spelling). [] removes them all`,
+    }),
+    OptionalNotNull(),
+    Transform(trimmedDistinct),
+    IsArray({ message: 'labels must be an array of strings' }),
+    ArrayMaxSize(MAX_LABELS_PER_TASK, { message: `labels holds at most ${MAX_LABELS_PER_TASK} labels` }),
+    IsString({ each: true, message: 'each label must be a string' }),
+    CharLength(1, MAX_LABEL_LENGTH, { each: true, message: `each label must be 1 to ${MAX_LABEL_LENGTH} characters long` }),
+    Matches(LABEL_PATTERN, { each: true, message: 'a label cannot contain a comma or a control character' }),
   );

@@ -28,6 +28,9 @@ export class TaskResponse {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Set by the server when the task is completed' })
   completedAt: string | null;
 
+  @ApiProperty({ type: [String], example: ['errands', 'Q3'], description: 'Each once ignoring case, in the order they were given' })
+  labels: string[];
+
   @ApiProperty({ type: String, format: 'uuid', nullable: true })
   categoryId: string | null;
 
@@ -59,6 +62,7 @@ export class TaskResponse {
       priority: task.priority,
       dueDate: isoOrNull(task.dueDate),
       completedAt: isoOrNull(task.completedAt),
+      labels: task.labels,
       categoryId: task.category,
       createdBy: task.createdBy,
       assignee: task.assignee,

@@ -1,5 +1,5 @@
 import type { TaskPriority, TaskStatus } from '../task-enums.js';
-import { AssigneeIdField, CategoryIdField, DescriptionField, DueDateField, PriorityField, StatusField, TitleField } from './task-fields.js';
+import { AssigneeIdField, CategoryIdField, DescriptionField, DueDateField, LabelsField, PriorityField, StatusField, TitleField } from './task-fields.js';
 
 /** Any subset of the create fields; `null` clears description, dueDate, categoryId or assigneeId. */
 export class UpdateTaskDto {
@@ -17,6 +17,9 @@ export class UpdateTaskDto {
 
   @DueDateField()
   dueDate?: string | null;
+
+  @LabelsField()
+  labels?: string[];
 
   @CategoryIdField()
   categoryId?: string | null;
