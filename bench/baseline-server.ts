@@ -50,14 +50,14 @@ interface Person { id: string; username: string; name: string }
 /** A task as the write path works on it: column names, timestamps as Dates, people as summaries. */
 interface TaskRow {
   id: string; user_id: string; title: string; description: string | null; status: string; priority: string;
-  due_date: Date | null; completed_at: Date | null; category_id: string | null;
+  due_date: Date | null; labels: string[]; completed_at: Date | null; category_id: string | null;
   created_by: Person | null; assignee: Person | null;
   created_at: Date; updated_at: Date; version: number; deleted_at: Date | null;
 }
 /** A task as the API's reads select it: property names, timestamps already ISO text, people as JSON, the caller's role. */
 interface TaskView {
   id: string; user: string; title: string; description: string | null; status: string; priority: string;
-  dueDate: string | null; completedAt: string | null; category: string | null;
+  dueDate: string | null; labels: string[]; completedAt: string | null; category: string | null;
   createdBy: Person | null; assignee: Person | null;
   createdAt: string; updatedAt: string; version: number; deletedAt: string | null;
   memberRole?: 'editor' | 'viewer' | null;
@@ -67,7 +67,7 @@ const date = (text: string | null) => (text === null ? null : new Date(text));
 /** The view as the write path works on it (dates, column names). */
 const rowOf = (t: TaskView): TaskRow => ({
   id: t.id, user_id: t.user, title: t.title, description: t.description, status: t.status, priority: t.priority,
-  due_date: date(t.dueDate), completed_at: date(t.completedAt), category_id: t.category,
+  due_date: date(t.dueDate), labels: t.labels, completed_at: date(t.completedAt), category_id: t.category,
   created_by: t.createdBy, assignee: t.assignee, created_at: new Date(t.createdAt), updated_at: new Date(t.updatedAt), version: t.version, deleted_at: date(t.deletedAt),
 });
 type TaskResponse = ReturnType<typeof toResponse>;
@@ -81,13 +81,13 @@ class HttpError extends Error {
 const iso = (instant: Date | null) => (instant === null ? null : instant.toISOString());
 const toResponse = (t: TaskRow) => ({
   id: t.id, title: t.title, description: t.description, status: t.status, priority: t.priority,
-  dueDate: iso(t.due_date), completedAt: iso(t.completed_at), categoryId: t.category_id,
+  dueDate: iso(t.due_date), completedAt: iso(t.completed_at), labels: t.labels, categoryId: t.category_id,
   createdBy: t.created_by, assignee: t.assignee, createdAt: t.created_at.toISOString(), updatedAt: t.updated_at.toISOString(), version: t.version,
   deletedAt: iso(t.deleted_at),
 });
 const viewToResponse = (t: TaskView): TaskResponse => ({
   id: t.id, title: t.title, description: t.description, status: t.status, priority: t.priority,
-  dueDate: t.dueDate, completedAt: t.completedAt, categoryId: t.category,
+  dueDate: t.dueDate, completedAt: t.completedAt, labels: t.labels, categoryId: t.category,
   createdBy: t.createdBy, assignee: t.assignee, createdAt: t.createdAt, updatedAt: t.updatedAt, version: t.version, deletedAt: t.deletedAt,
 });
 const withEtag = (reply: FastifyReply, task: TaskResponse) => {
@@ -100,8 +100,10 @@ const withEtag = (reply: FastifyReply, task: TaskResponse) => {
  * the timestamps every write moves and the creator (the entry's actor) are left out; people
  * compare by id.
  */
-const TRACKED_FIELDS = ['title', 'description', 'status', 'priority', 'dueDate', 'completedAt', 'categoryId', 'assignee', 'deletedAt'] as const;
-const sameValue = (a: unknown, b: unknown) => (a !== null && typeof a === 'object' && b !== null && typeof b === 'object' ? (a as Person).id === (b as Person).id : a === b);
+const TRACKED_FIELDS = ['title', 'description', 'status', 'priority', 'dueDate', 'completedAt', 'labels', 'categoryId', 'assignee', 'deletedAt'] as const;
+const sameValue = (a: unknown, b: unknown) =>
+  Array.isArray(a) || Array.isArray(b) ? JSON.stringify(a) === JSON.stringify(b)
+  : a !== null && typeof a === 'object' && b !== null && typeof b === 'object' ? (a as Person).id === (b as Person).id : a === b;
 function fieldChanges(before: TaskResponse | null, after: TaskResponse): Record<string, { from: unknown; to: unknown }> {
   const changes: Record<string, { from: unknown; to: unknown }> = {};
   for (const field of TRACKED_FIELDS) {
@@ -331,7 +333,8 @@ async function createTask(request: FastifyRequest, reply: FastifyReply, userId: 
   const task: TaskRow = {
     id: uuidv7(), user_id: owner, title: values.title!, description: values.description ?? null, status,
     priority: values.priority ?? 'medium', due_date: values.due_date ?? null, category_id: values.category_id ?? null,
-    created_by: null, assignee: null,
+    // The benchmark's creates carry no labels.
+    labels: [], created_by: null, assignee: null,
     completed_at: status === 'completed' ? now : null, created_at: now, updated_at: now, version: 1, deleted_at: null,
   };
   const audience = placed.audience ?? [owner];
@@ -341,7 +344,7 @@ async function createTask(request: FastifyRequest, reply: FastifyReply, userId: 
     if (!people) throw new HttpError(403, 'quota exceeded');
     response = toResponse({ ...task, created_by: people.createdBy, assignee: people.assignee });
     await tx.query(INSERT_TASK, [
-      task.id, owner, userId, null, task.title, task.description, task.status, task.priority, task.due_date, task.category_id,
+      task.id, owner, userId, null, task.title, task.description, task.status, task.priority, task.due_date, task.labels, task.labels, task.category_id,
       task.completed_at, task.created_at, task.updated_at, task.version, task.deleted_at,
     ]);
     await recordActivity(tx, request, audience, userId, task.id, 'create', fieldChanges(null, response));
