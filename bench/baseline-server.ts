@@ -11,6 +11,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { generateKeyBetween } from 'fractional-indexing';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import type { ActivityAction } from '../src/activity/activity.entity.js';
@@ -21,7 +22,7 @@ import { decodeCursor, encodeCursor, isCursorTimestamp, listFingerprint } from '
 import {
   APPEND_ACTIVITY, CATEGORY_BY_ID, CATEGORY_MEMBERS, CATEGORY_PEOPLE, MEMBERSHIPS, mergedPage,
   ENQUEUE_WEBHOOK_MESSAGES, IDEMPOTENCY_FIND, IDEMPOTENCY_LOCK, IDEMPOTENCY_STORE,
-  FIRST_PAGE, INSERT_TASK, LIVE_TASK, LOCK_OWNER, NEXT_PAGE,
+  FIRST_PAGE, INSERT_TASK, LAST_POSITION_IN_CATEGORY, LAST_POSITION_OF_OWNER, LIVE_TASK, LOCK_OWNER, NEXT_PAGE,
   SESSION_LOOKUP, SESSION_TOUCH, TRASHED_TASK, updateIfVersion, WRITABLE_COLUMNS, type WritableColumn,
 } from './baseline-sql.js';
 import { serveUntilDisconnected } from './child.js';
@@ -50,14 +51,14 @@ interface Person { id: string; username: string; name: string }
 /** A task as the write path works on it: column names, timestamps as Dates, people as summaries. */
 interface TaskRow {
   id: string; user_id: string; title: string; description: string | null; status: string; priority: string;
-  due_date: Date | null; labels: string[]; completed_at: Date | null; category_id: string | null;
+  due_date: Date | null; labels: string[]; position: string; completed_at: Date | null; category_id: string | null;
   created_by: Person | null; assignee: Person | null;
   created_at: Date; updated_at: Date; version: number; deleted_at: Date | null;
 }
 /** A task as the API's reads select it: property names, timestamps already ISO text, people as JSON, the caller's role. */
 interface TaskView {
   id: string; user: string; title: string; description: string | null; status: string; priority: string;
-  dueDate: string | null; labels: string[]; completedAt: string | null; category: string | null;
+  dueDate: string | null; labels: string[]; position: string; completedAt: string | null; category: string | null;
   createdBy: Person | null; assignee: Person | null;
   createdAt: string; updatedAt: string; version: number; deletedAt: string | null;
   memberRole?: 'editor' | 'viewer' | null;
@@ -67,7 +68,7 @@ const date = (text: string | null) => (text === null ? null : new Date(text));
 /** The view as the write path works on it (dates, column names). */
 const rowOf = (t: TaskView): TaskRow => ({
   id: t.id, user_id: t.user, title: t.title, description: t.description, status: t.status, priority: t.priority,
-  due_date: date(t.dueDate), labels: t.labels, completed_at: date(t.completedAt), category_id: t.category,
+  due_date: date(t.dueDate), labels: t.labels, position: t.position, completed_at: date(t.completedAt), category_id: t.category,
   created_by: t.createdBy, assignee: t.assignee, created_at: new Date(t.createdAt), updated_at: new Date(t.updatedAt), version: t.version, deleted_at: date(t.deletedAt),
 });
 type TaskResponse = ReturnType<typeof toResponse>;
@@ -81,13 +82,13 @@ class HttpError extends Error {
 const iso = (instant: Date | null) => (instant === null ? null : instant.toISOString());
 const toResponse = (t: TaskRow) => ({
   id: t.id, title: t.title, description: t.description, status: t.status, priority: t.priority,
-  dueDate: iso(t.due_date), completedAt: iso(t.completed_at), labels: t.labels, categoryId: t.category_id,
+  dueDate: iso(t.due_date), completedAt: iso(t.completed_at), labels: t.labels, position: t.position, categoryId: t.category_id,
   createdBy: t.created_by, assignee: t.assignee, createdAt: t.created_at.toISOString(), updatedAt: t.updated_at.toISOString(), version: t.version,
   deletedAt: iso(t.deleted_at),
 });
 const viewToResponse = (t: TaskView): TaskResponse => ({
   id: t.id, title: t.title, description: t.description, status: t.status, priority: t.priority,
-  dueDate: t.dueDate, completedAt: t.completedAt, labels: t.labels, categoryId: t.category,
+  dueDate: t.dueDate, completedAt: t.completedAt, labels: t.labels, position: t.position, categoryId: t.category,
   createdBy: t.createdBy, assignee: t.assignee, createdAt: t.createdAt, updatedAt: t.updatedAt, version: t.version, deletedAt: t.deletedAt,
 });
 const withEtag = (reply: FastifyReply, task: TaskResponse) => {
@@ -100,9 +101,11 @@ const withEtag = (reply: FastifyReply, task: TaskResponse) => {
  * the timestamps every write moves and the creator (the entry's actor) are left out; people
  * compare by id.
  */
-const TRACKED_FIELDS = ['title', 'description', 'status', 'priority', 'dueDate', 'completedAt', 'labels', 'categoryId', 'assignee', 'deletedAt'] as const;
+const TRACKED_FIELDS = ['title', 'description', 'status', 'priority', 'dueDate', 'completedAt', 'labels', 'position', 'categoryId', 'assignee', 'deletedAt'] as const;
+/** An empty list counts as nothing, as in the API (a creation records no empty labels). */
+const listText = (value: unknown) => (Array.isArray(value) && value.length > 0 ? JSON.stringify(value) : null);
 const sameValue = (a: unknown, b: unknown) =>
-  Array.isArray(a) || Array.isArray(b) ? JSON.stringify(a) === JSON.stringify(b)
+  Array.isArray(a) || Array.isArray(b) ? listText(a) === listText(b)
   : a !== null && typeof a === 'object' && b !== null && typeof b === 'object' ? (a as Person).id === (b as Person).id : a === b;
 function fieldChanges(before: TaskResponse | null, after: TaskResponse): Record<string, { from: unknown; to: unknown }> {
   const changes: Record<string, { from: unknown; to: unknown }> = {};
@@ -334,7 +337,7 @@ async function createTask(request: FastifyRequest, reply: FastifyReply, userId: 
     id: uuidv7(), user_id: owner, title: values.title!, description: values.description ?? null, status,
     priority: values.priority ?? 'medium', due_date: values.due_date ?? null, category_id: values.category_id ?? null,
     // The benchmark's creates carry no labels.
-    labels: [], created_by: null, assignee: null,
+    labels: [], position: '', created_by: null, assignee: null,
     completed_at: status === 'completed' ? now : null, created_at: now, updated_at: now, version: 1, deleted_at: null,
   };
   const audience = placed.audience ?? [owner];
@@ -342,9 +345,13 @@ async function createTask(request: FastifyRequest, reply: FastifyReply, userId: 
   const write = async (tx: pg.PoolClient) => {
     const { rows: [people] } = await tx.query<{ createdBy: Person | null; assignee: Person | null }>(LOCK_OWNER, [userId, null, owner, MAX_TASKS_PER_USER]);
     if (!people) throw new HttpError(403, 'quota exceeded');
+    const { rows: [last] } = task.category_id === null
+      ? await tx.query<{ position: string }>(LAST_POSITION_OF_OWNER, [owner])
+      : await tx.query<{ position: string }>(LAST_POSITION_IN_CATEGORY, [task.category_id]);
+    task.position = generateKeyBetween(last?.position ?? null, null);
     response = toResponse({ ...task, created_by: people.createdBy, assignee: people.assignee });
     await tx.query(INSERT_TASK, [
-      task.id, owner, userId, null, task.title, task.description, task.status, task.priority, task.due_date, task.labels, task.labels, task.category_id,
+      task.id, owner, userId, null, task.title, task.description, task.status, task.priority, task.due_date, task.labels, task.labels, task.position, task.category_id,
       task.completed_at, task.created_at, task.updated_at, task.version, task.deleted_at,
     ]);
     await recordActivity(tx, request, audience, userId, task.id, 'create', fieldChanges(null, response));

@@ -36,7 +36,7 @@ const ISO = (column: string) => `to_char(task.${column} at time zone 'UTC', 'YYY
 const SUMMARY = (id: string) => `(select json_build_object('id', p."id", 'username', p."username", 'name', p."name") from "users" p where p."id" = ${id})`;
 const COLUMNS = `task.id as "id", task.title as "title", task.description as "description",
        task.status as "status", task.priority as "priority", task.priority_rank as "priorityRank",
-       ${ISO('due_date')} as "dueDate", task.labels as "labels", task.label_keys as "labelKeys", ${ISO('completed_at')} as "completedAt", task.user_id as "user",
+       ${ISO('due_date')} as "dueDate", task.labels as "labels", task.label_keys as "labelKeys", task.position as "position", ${ISO('completed_at')} as "completedAt", task.user_id as "user",
        ${SUMMARY('task.created_by_id')} as "createdBy", ${SUMMARY('task.assignee_id')} as "assignee",
        task.category_id as "category", ${ISO('created_at')} as "createdAt", ${ISO('updated_at')} as "updatedAt",
        task.version as "version", ${ISO('deleted_at')} as "deletedAt"`;
@@ -87,9 +87,12 @@ export const TRASHED_TASK = ONE_TASK('is not null');
  */
 export const LOCK_OWNER = `select ${SUMMARY('$1::uuid')} as "createdBy", ${SUMMARY('$2::uuid')} as "assignee"
   from "users" where "id" = $3 and "task_count" < $4 for no key update`;
+/** TaskPositions.atEnd, under the owner's lock: the last key of the new task's list (trash included), one statement per list kind. */
+export const LAST_POSITION_IN_CATEGORY = 'select "task"."position" from "tasks" as "task" where "task"."category_id" = $1 order by "task"."position" desc limit 1';
+export const LAST_POSITION_OF_OWNER = 'select "task"."position" from "tasks" as "task" where "task"."user_id" = $1 and "task"."category_id" is null order by "task"."position" desc limit 1';
 export const INSERT_TASK = `insert into "tasks" ("id", "user_id", "created_by_id", "assignee_id", "title", "description", "status", "priority",
-  "due_date", "labels", "label_keys", "category_id", "completed_at", "created_at", "updated_at", "version", "deleted_at")
-  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) returning "created_at", "updated_at"`;
+  "due_date", "labels", "label_keys", "position", "category_id", "completed_at", "created_at", "updated_at", "version", "deleted_at")
+  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) returning "created_at", "updated_at"`;
 
 /** The columns a versioned write may set, in the order TaskWriter hands them to nativeUpdate. */
 export const WRITABLE_COLUMNS = ['title', 'description', 'status', 'priority', 'due_date', 'category_id', 'deleted_at', 'completed_at'] as const;

@@ -140,9 +140,11 @@ function expectSame(label: string, a: Reply, b: Reply, status: number): void {
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SERIAL = /^\d+$/;
+/** A fractional-indexing key: each side appends to the list the other also wrote to, so keys differ. */
+const POSITION = /^[a-zA-Z][0-9a-zA-Z]*$/;
 
-/** Keys whose values each side makes for itself: ids, server-made timestamps (in activity changes too). */
-const MASKED_KEYS = new Set(['id', 'entityId', 'at', 'createdAt', 'updatedAt', 'completedAt', 'deletedAt']);
+/** Keys whose values each side makes for itself: ids, server-made timestamps, list positions (in activity changes too). */
+const MASKED_KEYS = new Set(['id', 'entityId', 'at', 'createdAt', 'updatedAt', 'completedAt', 'deletedAt', 'position']);
 
 /** Ids and server-made timestamps replaced by their kind, at any depth: what is left must match exactly. */
 function masked(reply: Reply): Reply {
@@ -154,7 +156,7 @@ function masked(reply: Reply): Reply {
       );
     }
     if (masking && typeof value === 'string') {
-      return UUID.test(value) ? '<uuid>' : ISO.test(value) ? '<timestamp>' : SERIAL.test(value) ? '<serial>' : value;
+      return UUID.test(value) ? '<uuid>' : ISO.test(value) ? '<timestamp>' : SERIAL.test(value) ? '<serial>' : POSITION.test(value) ? '<position>' : value;
     }
     return value;
   };

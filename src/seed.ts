@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { generateNKeysBetween } from 'fractional-indexing';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { createOrmConfig } from '../mikro-orm.config.js';
 import { Category } from './categories/category.entity.js';
@@ -76,8 +77,10 @@ async function seed(orm: MikroORM, bcryptCost: number): Promise<void> {
     const user = new User(sample.email, sample.username, sample.name);
     await user.setPassword(sample.password, bcryptCost);
     const categories = new Map(sample.categories.map((c) => [c.name, new Category(user, c.name, c.color)]));
-    const tasks = sample.tasks.map((spec) => {
-      const task = new Task(user, spec.title);
+    // Keys in sample order: unique within every list of this user, whichever list a task is in.
+    const positions = generateNKeysBetween(null, null, sample.tasks.length);
+    const tasks = sample.tasks.map((spec, index) => {
+      const task = new Task(user, spec.title, positions[index]);
       task.status = spec.status ?? 'pending';
       task.completedAt = completedAtAfter(undefined, task.status, new Date());
       task.priority = spec.priority ?? 'medium';

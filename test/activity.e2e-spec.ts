@@ -60,6 +60,7 @@ describe('GET /tasks/{id}/activity', () => {
       title: { from: null, to: 'Tracked' },
       status: { from: null, to: 'pending' },
       priority: { from: null, to: 'low' },
+      position: { from: null, to: expect.any(String) },
     });
     expect(update.changes).toEqual({
       title: { from: 'Tracked', to: 'Tracked!' },

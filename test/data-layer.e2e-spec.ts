@@ -126,7 +126,7 @@ describe('relations', () => {
     const em = orm.em.fork();
     const owner = await em.findOneOrFail(User, user.id);
     const category = new Category(owner, 'Home', '#AABBCC');
-    const task = new Task(owner, 'Buy groceries');
+    const task = new Task(owner, 'Buy groceries', 'a0');
     task.category = category;
     em.persist([category, task]);
     await em.flush();
@@ -147,7 +147,7 @@ describe('relations', () => {
     const em = orm.em.fork();
     const owner = await em.findOneOrFail(User, user.id);
     const category = new Category(owner, 'Doomed');
-    const task = new Task(owner, 'Doomed task');
+    const task = new Task(owner, 'Doomed task', 'a0');
     task.category = category;
     em.persist([category, task, new Session(owner, 'f'.repeat(64), new Date(Date.now() + 60_000))]);
     await em.flush();
@@ -164,7 +164,7 @@ describe('relations', () => {
     const em = orm.em.fork();
     const owner = await em.findOneOrFail(User, user.id);
     const category = new Category(owner, 'Temporary');
-    const task = new Task(owner, 'Survivor');
+    const task = new Task(owner, 'Survivor', 'a0');
     task.category = category;
     em.persist([category, task]);
     await em.flush();

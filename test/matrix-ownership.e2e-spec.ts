@@ -38,6 +38,8 @@ const WEBHOOK = { url: 'http://127.0.0.1:9/alice-hook', events: ['category.delet
 const BODIES: Record<string, unknown> = { tasks: { title: 'x' }, categories: { name: 'x' }, webhooks: WEBHOOK };
 /** Operations whose body is not their resource's. */
 const OPERATION_BODIES: Record<string, unknown> = {
+  // A's other task as the neighbour: B may know neither.
+  'post /api/v1/tasks/{id}/move': { after: '0b6a2c1e-57a4-4c1f-9c43-7d2f5e0a9b11' },
   'post /api/v1/categories/{id}/invitations': { login: 'someone@example.com', role: 'viewer' },
   'patch /api/v1/categories/{id}/members/{userId}': { role: 'viewer' },
 };

@@ -23,6 +23,8 @@ interface World {
   categoryId: string;
   /** A live task in the category, created by its owner. */
   taskId: string;
+  /** Another live task in the category, a neighbour for moves. */
+  neighbourId: string;
   /** A task of the category in the trash. */
   trashedId: string;
   /** A viewer besides `viewer`, for the member routes to change or remove. */
@@ -34,7 +36,7 @@ interface World {
 interface Row {
   statuses: Record<Caller, number>;
   params: (world: World) => Record<string, string>;
-  body?: () => unknown;
+  body?: (world: World) => unknown;
 }
 
 /** The owner, editor and viewer statuses; nobody else has a role, so they get 404 like an unknown id. */
@@ -68,6 +70,7 @@ const MATRIX: Record<string, Row> = {
   [`get ${API}/tasks/{id}/activity`]: { statuses: roles(200, 200, 200), params: task },
   [`patch ${API}/tasks/{id}`]: { statuses: roles(200, 200, 403), params: task, body: () => ({ title: `Edited ${next()}` }) },
   [`post ${API}/tasks/{id}/toggle`]: { statuses: roles(200, 200, 403), params: task },
+  [`post ${API}/tasks/{id}/move`]: { statuses: roles(200, 200, 403), params: task, body: (world) => ({ after: world.neighbourId }) },
   [`delete ${API}/tasks/{id}`]: { statuses: roles(204, 204, 403), params: task },
   [`post ${API}/tasks/{id}/restore`]: { statuses: roles(200, 200, 403), params: trashed },
   [`delete ${API}/trash/{id}`]: { statuses: roles(204, 204, 403), params: trashed },
@@ -119,13 +122,14 @@ async function shareCategory(): Promise<World> {
     join(users.extra, 'viewer'),
     join(users.formerMember, 'editor'),
   ]);
-  const [live, toTrash] = await Promise.all([
+  const [live, neighbour, toTrash] = await Promise.all([
     createTask(call, owner, { title: `Shared task ${next()}`, categoryId: created.id }),
+    createTask(call, owner, { title: `Neighbour task ${next()}`, categoryId: created.id }),
     createTask(call, owner, { title: `Trashed task ${next()}`, categoryId: created.id }),
     call(owner, 'DELETE', `/categories/${created.id}/members/${users.formerMember.id}`).then((removed) => expectStatus(removed, 204, 'remove the former member')),
   ]);
   expectStatus(await call(owner, 'DELETE', `/tasks/${toTrash.id}`), 204, 'trash a task');
-  return { categoryId: created.id, taskId: live.id, trashedId: toTrash.id, extraMemberId: users.extra.id, invitationId };
+  return { categoryId: created.id, taskId: live.id, neighbourId: neighbour.id, trashedId: toTrash.id, extraMemberId: users.extra.id, invitationId };
 }
 
 function fill(path: string, params: Record<string, string>): string {
@@ -141,7 +145,7 @@ async function runCell(operation: Operation, caller: Caller): Promise<string[]> 
   // GETs change nothing, so they share one category; every write gets a category of its own.
   const world = operation.method === 'GET' ? readWorld : await shareCategory();
   const url = fill(operation.path, row.params(world)).replace(API, '');
-  const response = await call(users[caller], operation.method, url, row.body ? { payload: row.body() as object } : {});
+  const response = await call(users[caller], operation.method, url, row.body ? { payload: row.body(world) as object } : {});
   const cell = `${operation.method} ${operation.path} ${caller}`;
   const expected = row.statuses[caller];
   const problems: string[] = [];

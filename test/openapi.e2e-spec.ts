@@ -81,6 +81,7 @@ describe('the OpenAPI document', () => {
         'delete /api/v1/tasks/{id}',
         'post /api/v1/tasks/{id}/toggle',
         'post /api/v1/tasks/{id}/restore',
+        'post /api/v1/tasks/{id}/move',
         'get /api/v1/trash',
         'delete /api/v1/trash/{id}',
         'get /api/v1/labels',

@@ -126,6 +126,18 @@ describe(`the task list query on ${USERS * TASKS_PER_USER} tasks across ${USERS}
     expect(nodes.map((node) => node['Index Name']).filter((name) => name?.startsWith('tasks_'))).toEqual(['tasks_user_label_keys_idx']);
   });
 
+  // A common label walks the position index in order and stops at the page; a rare one is found
+  // through the GIN index, and only its few rows are sorted.
+  it.each<[string, string, boolean]>([
+    ['common', 'tasks_user_position_idx', false],
+    ['rare', 'tasks_user_label_keys_idx', true],
+  ])('a %s label in manual order (sort=position) is read through an index, never by a sequential scan', async (label, index, sortsFewRows) => {
+    const nodes = await planOf({ labels: { keys: [label], match: 'any' } }, 'position');
+    expect(nodes.filter((node) => node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'tasks')).toEqual([]);
+    expect(nodes.map((node) => node['Index Name'])).toContain(index);
+    expect(nodes.some((node) => node['Node Type'] === 'Sort')).toBe(sortsFewRows);
+  });
+
   it('text search (q) reads the owner\'s live tasks through a per-owner index and filters them', async () => {
     // The task quota bounds that scan (MAX_TASKS_PER_USER), so no trigram index is kept (docs/DATABASE.md).
     const indexes = (await planOf({ q: 'details 4' }, '-createdAt')).map((node) => node['Index Name']).filter(Boolean);

@@ -51,6 +51,7 @@ describe('POST /tasks', () => {
       dueDate: null,
       completedAt: null,
       labels: [],
+      position: expect.any(String),
       categoryId: null,
       createdBy: { id: owner.id, username: owner.username, name: expect.any(String) },
       assignee: null,

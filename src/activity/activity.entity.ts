@@ -7,6 +7,7 @@ export const ACTIVITY_ENTITY_TYPES = ['task', 'category'] as const;
 export type ActivityEntityType = (typeof ACTIVITY_ENTITY_TYPES)[number];
 
 /**
+ * move = a task placed elsewhere in its list (changes.position);
  * delete = moved to the trash (tasks) or deleted (categories); purge = a trashed task deleted for
  * good; member_add/member_role/member_remove = a category's members changed (changes.member);
  * access_granted/access_revoked = the entity became visible or invisible to the stream's owner
@@ -16,6 +17,7 @@ export const ACTIVITY_ACTIONS = [
   'create',
   'update',
   'toggle',
+  'move',
   'delete',
   'restore',
   'purge',

@@ -15,6 +15,7 @@ const task = (overrides: Partial<TaskRow> = {}): TaskRow => ({
   completedAt: null,
   labels: [],
   labelKeys: [],
+  position: 'a0',
   category: null,
   createdBy: { id: '0190f0c6-0000-7000-8000-0000000000aa', username: 'alice', name: 'Alice' },
   assignee: null,

@@ -16,12 +16,15 @@ export function taskValuesFrom(input: UpdateTaskDto): TaskValues {
   };
 }
 
-/** Timestamps compare as the ISO text reads answer them in, people (summaries) by id, lists by content; the rest as they are. */
+/**
+ * Timestamps compare as the ISO text reads answer them in, people (summaries) by id, lists by
+ * content (an empty one as nothing, so a creation records no empty labels); the rest as they are.
+ */
 const comparable = (value: unknown) =>
   value instanceof Date
     ? value.toISOString()
     : Array.isArray(value)
-      ? JSON.stringify(value)
+      ? value.length === 0 ? null : JSON.stringify(value)
       : value !== null && typeof value === 'object' && 'id' in value
         ? value.id
         : value;

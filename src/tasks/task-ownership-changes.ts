@@ -1,6 +1,7 @@
 import { EntityManager, raw } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { Task, type TaskRecord } from './task.entity.js';
+import { TaskPositions } from './task-positions.js';
 
 /**
  * The writes to many tasks at once that sharing causes: a category deleted (its tasks detached),
@@ -9,7 +10,10 @@ import { Task, type TaskRecord } from './task.entity.js';
  */
 @Injectable()
 export class TaskOwnershipChanges {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly positions: TaskPositions,
+  ) {}
 
   /** The column behind an entity property, from the metadata. */
   private column(property: keyof Task & string): string {
@@ -33,25 +37,37 @@ export class TaskOwnershipChanges {
   /**
    * Clears the category of these tasks, bumping each version (their representation changed); each
    * becomes private to its creator again (its owner when the creator is gone), unassigned unless
-   * assigned to that creator.
+   * assigned to that creator, and goes to the end of that person's uncategorised list in its old
+   * order. Each new owner's row is locked first (in id order), as a create locks it, so the places
+   * handed out are read after any create's. One statement over a values list, which the
+   * QueryBuilder cannot say; names from the metadata.
    */
   async detach(tasks: TaskRecord[], now: Date): Promise<void> {
     if (tasks.length === 0) {
       return;
     }
-    await this.em.nativeUpdate(
-      Task,
-      { id: { $in: tasks.map((task) => task.id) } },
-      {
-        category: null,
-        user: raw(`coalesce(${this.column('createdBy')}, ${this.column('user')})`),
-        // A private task is assigned to its owner or to nobody.
-        assignee: raw(
-          `case when ${this.column('assignee')} = coalesce(${this.column('createdBy')}, ${this.column('user')}) then ${this.column('assignee')} end`,
-        ),
-        updatedAt: now,
-        version: raw(`${this.column('version')} + 1`),
-      },
+    const byNewOwner = new Map<string, TaskRecord[]>();
+    for (const task of tasks.toSorted((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0))) {
+      const owner = task.createdBy ?? task.user;
+      byNewOwner.set(owner, [...(byNewOwner.get(owner) ?? []), task]);
+    }
+    const places: Array<{ id: string; position: string }> = [];
+    for (const [owner, owned] of [...byNewOwner].toSorted(([a], [b]) => (a < b ? -1 : 1))) {
+      await this.positions.lockOwner(owner);
+      const keys = await this.positions.manyAtEnd({ user: owner }, owned.length);
+      places.push(...owned.map((task, index) => ({ id: task.id, position: keys[index] })));
+    }
+    const column = (property: keyof Task & string) => `"${this.column(property)}"`;
+    const owner = `coalesce(task.${column('createdBy')}, task.${column('user')})`;
+    await this.em.execute(
+      `update "${this.em.getMetadata(Task).tableName}" task
+          set ${column('category')} = null, ${column('user')} = ${owner},
+              ${column('assignee')} = case when task.${column('assignee')} = ${owner} then task.${column('assignee')} end,
+              ${column('position')} = place.position, ${column('updatedAt')} = ?, ${column('version')} = task.${column('version')} + 1
+         from jsonb_to_recordset(?::jsonb) as place(id uuid, position text)
+        where task.${column('id')} = place.id`,
+      [now, JSON.stringify(places)],
+      'run',
     );
   }
 

@@ -1,4 +1,4 @@
-const SORT_FIELDS = ['createdAt', 'updatedAt', 'dueDate', 'priority', 'title'] as const;
+const SORT_FIELDS = ['createdAt', 'updatedAt', 'dueDate', 'priority', 'title', 'position'] as const;
 type SortField = (typeof SORT_FIELDS)[number];
 
 export const TASK_SORTS = SORT_FIELDS.flatMap((field) => [field, `-${field}`]) as TaskSort[];
@@ -6,7 +6,7 @@ export type TaskSort = SortField | `-${SortField}`;
 
 export interface SortSpec {
   /** Entity property of the sort key; `id` always breaks ties, in the same direction. */
-  property: 'createdAt' | 'updatedAt' | 'dueDate' | 'priorityRank' | 'title';
+  property: 'createdAt' | 'updatedAt' | 'dueDate' | 'priorityRank' | 'title' | 'position';
   /** SQL type the cursor's text value is cast back to. */
   castTo: 'timestamptz' | 'smallint' | 'text';
   descending: boolean;
@@ -21,6 +21,8 @@ const COLUMNS: Record<SortField, Omit<SortSpec, 'descending'>> = {
   // The generated rank column: high > medium > low, not alphabetical.
   priority: { property: 'priorityRank', castTo: 'smallint', nullable: false },
   title: { property: 'title', castTo: 'text', nullable: false },
+  // The manual order (a fractional-indexing key, collation C); within one list, e.g. with categoryId.
+  position: { property: 'position', castTo: 'text', nullable: false },
 };
 
 export function sortSpec(sort: TaskSort): SortSpec {

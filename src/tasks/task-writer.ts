@@ -9,14 +9,17 @@ import { changedValues, completedAtAfter, fieldChanges } from './task-changes.js
 import { ifMatchSatisfied, taskEtag } from './task-etag.js';
 import { quotaExceeded } from '../common/errors/quota-exceeded.js';
 import { TaskAccess } from './task-access.js';
+import { isPositionTaken, listOf, TaskPositions } from './task-positions.js';
 import type { TaskRow, TaskValues } from './task.entity.js';
 import { labelKeysOf } from './task-labels.js';
 import { TaskRepository, type ReadableTask } from './task.repository.js';
 
-/** What a versioned write may set: the client's values, the owner (a move), and the trash mark. */
-export type TaskChange = TaskValues & { user?: string; deletedAt?: Date | null };
+/** What a versioned write may set: the client's values, the owner (a move), the trash mark and the place in the list. */
+export type TaskChange = TaskValues & { user?: string; deletedAt?: Date | null; position?: string };
 
 export type TaskLookup = (userId: string, taskId: string) => Promise<ReadableTask | undefined>;
+
+const PLACE_TAKEN = Symbol('the place in the list was taken');
 
 /** Without If-Match a write that loses a race to another is re-applied on the fresh row. */
 const MAX_WRITE_ATTEMPTS = 3;
@@ -46,6 +49,7 @@ export class TaskWriter {
     private readonly activity: ActivityService,
     private readonly unitOfWork: UnitOfWork,
     private readonly access: TaskAccess,
+    private readonly positions: TaskPositions,
   ) {}
 
   async apply(
@@ -55,6 +59,7 @@ export class TaskWriter {
     action: ActivityAction,
     find: TaskLookup,
     change: (current: ReadableTask) => Promise<TaskChange>,
+    placeInList?: (current: ReadableTask) => Promise<string>,
   ): Promise<TaskResponse> {
     for (let attempt = 1; ; attempt++) {
       const current = await find(actor.userId, taskId);
@@ -66,42 +71,63 @@ export class TaskWriter {
         throw preconditionFailed();
       }
       const { deletedAt, ...values } = await change(current);
-      const changes: TaskValues & Pick<TaskChange, 'user' | 'deletedAt'> & { completedAt?: Date | null } = changedValues(current, values);
+      const changes: TaskValues & Pick<TaskChange, 'user' | 'deletedAt' | 'position'> & { completedAt?: Date | null } = changedValues(current, values);
       if (deletedAt !== undefined && deletedAt !== current.deletedAt) {
         changes.deletedAt = deletedAt;
       }
-      if (Object.keys(changes).length === 0) {
+      if (Object.keys(changes).length === 0 && !placeInList) {
         return TaskResponse.from(current);
       }
       const now = new Date();
-      const labelKeys = changes.labels === undefined ? undefined : labelKeysOf(changes.labels);
       if (changes.status !== undefined) {
         changes.completedAt = completedAtAfter(current, changes.status, now);
       }
+      const labelKeys = changes.labels === undefined ? undefined : labelKeysOf(changes.labels);
       const { assignee, ...unchangedPeople } = changes;
       const updated: TaskRow = { ...current, ...unchangedPeople, updatedAt: now, version: current.version + 1 };
       if (assignee !== undefined) {
         updated.assignee = assignee === null ? null : ((await this.tasks.findPeople([assignee])).get(assignee) ?? null);
       }
-      const response = TaskResponse.from(updated);
+      const changesList = changes.user !== undefined || changes.category !== undefined;
       // Everyone who saw it before the write and everyone who sees it after (a move between categories).
-      const audience = [...(await this.access.audience(current)), ...(changes.user !== undefined || changes.category !== undefined ? await this.access.audience(updated) : [])];
-      const written = await this.unitOfWork.run(async () => {
-        if (changes.user !== undefined && !(await this.tasks.reserveQuota(changes.user, this.access.maxTasks))) {
-          throw quotaExceeded(this.access.maxTasks, 'tasks');
-        }
-        if (!(await this.tasks.updateIfVersion(taskId, current.version, { ...changes, labelKeys, updatedAt: now }))) {
-          return false;
-        }
-        await this.activity.record(audience, actor, [
-          { entityType: 'task', entityId: taskId, action, changes: fieldChanges(TaskResponse.from(current), response) },
-        ]);
-        return true;
-      });
-      if (written) {
-        return response;
+      const audience = [...(await this.access.audience(current)), ...(changesList ? await this.access.audience(updated) : [])];
+      const written = await this.unitOfWork
+        .run(async () => {
+          if (changes.user !== undefined && !(await this.tasks.reserveQuota(changes.user, this.access.maxTasks))) {
+            throw quotaExceeded(this.access.maxTasks, 'tasks');
+          }
+          // A new place in a list is read under the list owner's lock, as creates read theirs, so
+          // writes of one list never pick the same key (the unique index would refuse the second).
+          if (changesList) {
+            if (changes.user === undefined) {
+              await this.positions.lockOwner(updated.user);
+            }
+            changes.position = updated.position = await this.positions.atEnd(listOf(updated));
+          } else if (placeInList) {
+            await this.positions.lockOwner(current.user);
+            changes.position = updated.position = await placeInList(current);
+          }
+          if (!(await this.tasks.updateIfVersion(taskId, current.version, { ...changes, labelKeys, updatedAt: now }))) {
+            return undefined;
+          }
+          const response = TaskResponse.from(updated);
+          await this.activity.record(audience, actor, [
+            { entityType: 'task', entityId: taskId, action, changes: fieldChanges(TaskResponse.from(current), response) },
+          ]);
+          return response;
+        })
+        .catch((error: unknown): typeof PLACE_TAKEN => {
+          // Another write took the same place in the list first: try again on fresh rows (the
+          // task itself may be unchanged, so If-Match still decides on the next read).
+          if (isPositionTaken(error)) {
+            return PLACE_TAKEN;
+          }
+          throw error;
+        });
+      if (written !== undefined && written !== PLACE_TAKEN) {
+        return written;
       }
-      if (ifMatch !== undefined) {
+      if (ifMatch !== undefined && written !== PLACE_TAKEN) {
         throw preconditionFailed();
       }
       if (attempt >= MAX_WRITE_ATTEMPTS) {

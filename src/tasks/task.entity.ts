@@ -7,6 +7,7 @@ import {
   PrimaryKey,
   Property,
   Trigger,
+  Unique,
 } from '@mikro-orm/decorators/legacy';
 import { Category } from '../categories/category.entity.js';
 import { newId, UUID_PRIMARY_KEY } from '../database/uuid-primary-key.js';
@@ -106,6 +107,12 @@ const LIVE = 'deleted_at is null';
 @Index({ name: 'tasks_user_trash_idx', properties: ['user', 'deletedAt', 'id'], where: 'deleted_at is not null' })
 @Index({ name: 'tasks_category_trash_idx', properties: ['category', 'deletedAt', 'id'], where: 'deleted_at is not null' })
 @Index({ name: 'tasks_trash_deleted_at_idx', properties: ['deletedAt'], where: 'deleted_at is not null' })
+// Manual order: one key per place in a list (a category's tasks, or an owner's uncategorised
+// ones), trash included, so a trashed task keeps its place; and the sort=position walks.
+@Index({ name: 'tasks_user_position_idx', properties: ['user', 'position', 'id'], where: LIVE })
+@Index({ name: 'tasks_category_position_idx', properties: ['category', 'position', 'id'], where: LIVE })
+@Unique({ name: 'tasks_category_position_unique', properties: ['category', 'position'], where: 'category_id is not null' })
+@Unique({ name: 'tasks_private_position_unique', properties: ['user', 'position'], where: 'category_id is null' })
 // A label filter within one owner's or one category's tasks: GIN over (owner or category, label
 // keys), btree_gin giving the uuid its GIN operator class.
 @Index({
@@ -169,6 +176,21 @@ export class Task {
   @Property({ type: 'text[]', defaultRaw: "'{}'", hidden: true })
   labelKeys: string[] = [];
 
+  /**
+   * Its place in its list for drag and drop: a fractional-indexing key, compared byte by byte
+   * (collation C, the order the keys are generated in). Set by the server: at the end of the list
+   * on create or when the task changes list, between two neighbours on a move (TaskPositions).
+   */
+  // A row inserted by hand (an import, a test's bulk insert) gets a random valid key, somewhere in
+  // its list; written as PostgreSQL prints it back, so the schema diff sees no change.
+  @Property({
+    type: 'string',
+    columnType: 'text',
+    collation: 'C',
+    defaultRaw: `(('a0'::text || replace((gen_random_uuid())::text, '-'::text, ''::text)) || 'V'::text)`,
+  })
+  position: string;
+
   /** Owned by the server: set when the task becomes completed, cleared when it leaves that state. */
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   completedAt: Date | null = null;
@@ -210,9 +232,10 @@ export class Task {
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
   deletedAt: Date | null = null;
 
-  constructor(user: Rel<User>, title: string) {
+  constructor(user: Rel<User>, title: string, position: string) {
     this.user = user;
     this.title = title;
+    this.position = position;
   }
 }
 
@@ -230,7 +253,7 @@ export type TaskRecord = Omit<Task, 'user' | 'category' | 'createdBy' | 'assigne
 };
 
 /** Set by the server alone, never from a request body. */
-type ServerOwned = 'id' | 'user' | 'createdBy' | 'completedAt' | 'createdAt' | 'updatedAt' | 'version' | 'deletedAt' | 'priorityRank' | 'labelKeys';
+type ServerOwned = 'id' | 'user' | 'createdBy' | 'completedAt' | 'createdAt' | 'updatedAt' | 'version' | 'deletedAt' | 'priorityRank' | 'labelKeys' | 'position';
 
 /** The properties a client may set on create and change on patch, as the entity names them. */
 export type TaskValues = Partial<Omit<TaskRecord, ServerOwned>>;

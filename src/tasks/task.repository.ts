@@ -159,11 +159,16 @@ export class TaskRepository extends EntityRepository<Task> {
   /**
    * Inserts the task while its owner has fewer than `maxTasks` (trash included). users.task_count
    * is kept by triggers on tasks; locking the owner's row first makes one user's inserts wait for
-   * each other, so the count read is the committed one and the quota holds under concurrency.
-   * The same statement answers the summaries of the task's creator and assignee. Undefined
+   * each other, so the count read is the committed one and the quota holds under concurrency, and
+   * the task's place at the end of its list (`placeAfterLock`) is read after the previous create's.
+   * The locking statement answers the summaries of the task's creator and assignee. Undefined
    * (nothing written) when the quota is reached.
    */
-  async insertWithinQuota(task: TaskRecord, maxTasks: number): Promise<{ createdBy: UserSummary | null; assignee: UserSummary | null } | undefined> {
+  async insertWithinQuota(
+    task: Omit<TaskRecord, 'position'>,
+    maxTasks: number,
+    placeAfterLock: () => Promise<string>,
+  ): Promise<{ createdBy: UserSummary | null; assignee: UserSummary | null; position: string } | undefined> {
     const em = this.getEntityManager();
     const users = em.getMetadata(User);
     // FOR NO KEY UPDATE, which LockMode cannot say: FOR UPDATE would also block the foreign-key
@@ -178,8 +183,9 @@ export class TaskRepository extends EntityRepository<Task> {
     if (!owner) {
       return undefined;
     }
-    await em.insert(Task, task);
-    return owner;
+    const position = await placeAfterLock();
+    await em.insert(Task, { ...task, position });
+    return { ...owner, position };
   }
 
   /** Locks the owner's row while they have fewer than `maxTasks`: a task moving to them counts. */

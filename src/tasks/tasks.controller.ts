@@ -21,6 +21,7 @@ import { RequestHeader } from '../common/request-header.decorator.js';
 import { UuidParam } from '../common/uuid-param.decorator.js';
 import { BEARER_SCHEME } from '../openapi.js';
 import { CreateTaskDto } from './dto/create-task.dto.js';
+import { MoveTaskDto } from './dto/move-task.dto.js';
 import { ListTasksQuery, TaskStatsQuery } from './dto/list-tasks.query.js';
 import { TaskPageResponse, TaskResponse, TaskStatsResponse } from './dto/task-response.dto.js';
 import { MAX_BATCH_OPERATIONS, TaskBatchDto, TaskBatchQuery, TaskBatchResponse } from './dto/task-batch.dto.js';
@@ -173,6 +174,26 @@ export class TasksController {
     @RequestHeader('if-match') ifMatch?: string,
   ): Promise<TaskResponse> {
     return withEtag(reply, await this.tasks.toggle(caller, id, ifMatch));
+  }
+
+  @Post(':id/move')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Place a task elsewhere in its list (drag and drop)',
+    description:
+      "Puts the task right after `after`, right before `before`, or between the two (both live tasks of the task's list: its category, or the owner's tasks in no category). Only the moved task is written: it gets a new `position` key between its neighbours', a new version and a `move` activity entry; list with `sort=position` to read the order. A concurrent move that takes the same place first makes this one retry on fresh neighbours. If-Match makes it conditional, as for PATCH.",
+  })
+  @ApiHeader(IF_MATCH)
+  @ApiOkResponse({ type: TaskResponse, headers: ETAG_HEADER })
+  @ApiProblems(400, 401, 403, 404, 409, 412, 413, 415)
+  async move(
+    @CurrentActor() caller: RequestActor,
+    @UuidParam() id: string,
+    @Body() body: MoveTaskDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @RequestHeader('if-match') ifMatch?: string,
+  ): Promise<TaskResponse> {
+    return withEtag(reply, await this.tasks.move(caller, id, body, ifMatch));
   }
 
   @Delete(':id')

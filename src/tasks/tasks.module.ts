@@ -8,6 +8,7 @@ import { Task } from './task.entity.js';
 import { TaskBatchService } from './task-batch.service.js';
 import { TaskAccess } from './task-access.js';
 import { TaskOwnershipChanges } from './task-ownership-changes.js';
+import { TaskPositions } from './task-positions.js';
 import { TaskSharingService } from './task-sharing.service.js';
 import { TaskWriter } from './task-writer.js';
 import { TasksController } from './tasks.controller.js';
@@ -19,7 +20,7 @@ import { TrashService } from './trash.service.js';
 @Module({
   imports: [MikroOrmModule.forFeature([Task]), CategoriesModule, ActivityModule],
   controllers: [TasksController, TrashController, LabelsController],
-  providers: [TasksService, TrashService, LabelsService, TaskWriter, TaskBatchService, TaskAccess, TaskOwnershipChanges, TaskSharingService],
+  providers: [TasksService, TrashService, LabelsService, TaskWriter, TaskBatchService, TaskAccess, TaskOwnershipChanges, TaskPositions, TaskSharingService],
   exports: [TasksService],
 })
 export class TasksModule {}

@@ -12,18 +12,22 @@ import { Environment } from '../config/environment.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { newId } from '../database/uuid-primary-key.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
+import type { MoveTaskDto } from './dto/move-task.dto.js';
 import { DEFAULT_PAGE_SIZE, type ListTasksQuery } from './dto/list-tasks.query.js';
 import { TaskResponse, type TaskStatsResponse } from './dto/task-response.dto.js';
 import type { UpdateTaskDto } from './dto/update-task.dto.js';
 import { completedAtAfter, fieldChanges, taskValuesFrom } from './task-changes.js';
 import { TaskAccess } from './task-access.js';
 import { labelKeysOf } from './task-labels.js';
+import { isPositionTaken, listOf, TaskPositions } from './task-positions.js';
 import type { TaskRecord } from './task.entity.js';
 import { sortSpec } from './task-sort.js';
 import { countTaskStats } from './task-stats.query.js';
 import { TaskWriter } from './task-writer.js';
 import { TaskRepository, type TaskFilters, type TaskScope } from './task.repository.js';
 import { isKnownTimeZone } from './time-zone.js';
+
+const MAX_PLACE_ATTEMPTS = 3;
 
 export interface TaskPage {
   items: TaskResponse[];
@@ -44,6 +48,7 @@ export class TasksService {
     private readonly categories: CategoryAccessService,
     private readonly activity: ActivityService,
     private readonly unitOfWork: UnitOfWork,
+    private readonly positions: TaskPositions,
     @Inject(Environment) private readonly environment: Environment,
   ) {}
 
@@ -52,7 +57,7 @@ export class TasksService {
     const { user: owner = actor.userId, ...values } = placed.values;
     const now = new Date();
     const status = values.status ?? 'pending';
-    const task: TaskRecord = {
+    const task: Omit<TaskRecord, 'position'> = {
       id: input.id ?? newId(),
       user: owner,
       createdBy: actor.userId,
@@ -73,21 +78,29 @@ export class TasksService {
     };
     const limit = this.environment.MAX_TASKS_PER_USER;
     const audience = placed.audience ?? [owner];
-    return this.unitOfWork
-      .run(async () => {
-        const people = await this.tasks.insertWithinQuota(task, limit);
-        if (!people) {
+    const insert = () =>
+      this.unitOfWork.run(async () => {
+        const inserted = await this.tasks.insertWithinQuota(task, limit, () => this.positions.atEnd(listOf(task)));
+        if (!inserted) {
           throw quotaExceeded(limit, 'tasks');
         }
-        const response = TaskResponse.from({ ...task, ...people });
+        const response = TaskResponse.from({ ...task, ...inserted });
         await this.activity.record(audience, actor, [
           { entityType: 'task', entityId: task.id, action: 'create', changes: fieldChanges(null, response) },
         ]);
         return response;
-      })
-      .catch(async (error: unknown) => {
-        throw await this.conflictIfIdTaken(error, actor.userId, task.id);
       });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await insert();
+      } catch (error) {
+        // A move took the last place in the list meanwhile (moves do not take the owner's lock).
+        if (isPositionTaken(error) && attempt < MAX_PLACE_ATTEMPTS) {
+          continue;
+        }
+        throw await this.conflictIfIdTaken(error, actor.userId, task.id);
+      }
+    }
   }
 
   /** A client-chosen id already in use: 409 naming the caller's own task, or saying nothing of another's. */
@@ -126,6 +139,16 @@ export class TasksService {
     return this.writer.apply(actor, taskId, ifMatch, 'toggle', this.findLive, async (current) => ({
       status: current.status === 'completed' ? 'pending' : 'completed',
     }));
+  }
+
+  /** Places the task after and/or before neighbours of its list: one row written, the others keep their keys. */
+  move(actor: RequestActor, taskId: string, neighbours: MoveTaskDto, ifMatch?: string): Promise<TaskResponse> {
+    if (neighbours.after === undefined && neighbours.before === undefined) {
+      throw validationProblem([{ field: 'after', message: 'give after, before or both' }]);
+    }
+    return this.writer.apply(actor, taskId, ifMatch, 'move', this.findLive, async () => ({}), (current) =>
+      this.positions.between(taskId, listOf(current), neighbours),
+    );
   }
 
   /** DELETE moves the task to the trash (TrashService restores or purges it). */

@@ -17,6 +17,7 @@ const TYPE_OF_ACTION: Record<RecordedEntry['action'], string> = {
   create: 'created',
   update: 'updated',
   toggle: 'updated',
+  move: 'updated',
   detach: 'updated',
   delete: 'deleted',
   purge: 'deleted',

@@ -284,11 +284,15 @@ const conditional = fc.oneof(
   nastyString.filter((s) => s.length < 100 && /^[\x20-\x7e]*$/.test(s)),
 );
 
-/** Documented header parameters (If-Match, If-None-Match, User-Agent), each sometimes absent. */
+const oddHeaderText = fc.string({ unit: fc.constantFrom(...'abc/1.0 ();é\u00ff"\'<>'.split('')), maxLength: 400 });
+/** A well-formed key (a fresh one, so no two requests collide) as often as odd text, so keyed writes also get through. */
+const idempotencyKey = fc.oneof(marker('freshIdempotencyKey'), oddHeaderText);
+
+/** Documented header parameters (If-Match, If-None-Match, Idempotency-Key, User-Agent), each sometimes absent. */
 export function headersArbitrary(parameters: OpenApiParameter[]): fc.Arbitrary<Record<string, string | Marker>> {
   const names = [...new Set(parameters.map((p) => p.name.toLowerCase()))];
   const model = Object.fromEntries(
-    names.map((name) => [name, name.startsWith('if-') ? conditional : fc.string({ unit: fc.constantFrom(...'abc/1.0 ();é\u00ff"\'<>'.split('')), maxLength: 400 })]),
+    names.map((name) => [name, name.startsWith('if-') ? conditional : name === 'idempotency-key' ? idempotencyKey : oddHeaderText]),
   );
   return fc.record(model, { requiredKeys: [] }) as fc.Arbitrary<Record<string, string | Marker>>;
 }

@@ -19,7 +19,12 @@ export type MarkerKind =
   | 'incomingInvitation' | 'outgoingInvitation' | 'inviteeLogin'
   // label: one of the caller's labels, in another spelling at times (a task with one is made when
   // none is left); otherLabel: a label only another user has.
-  | 'label' | 'otherLabel';
+  | 'label' | 'otherLabel'
+  // earlierTask/laterTask: another live task of the list of the task in the path, placed before
+  // or after it (the neighbours of a move).
+  | 'earlierTask' | 'laterTask'
+  // freshIdempotencyKey: an Idempotency-Key no earlier request sent.
+  | 'freshIdempotencyKey';
 
 export class Marker {
   constructor(
@@ -128,6 +133,9 @@ export const PROPERTY_HINTS: Hints = {
     { weight: 1, arbitrary: fc.uuid() },
     { weight: 1, arbitrary: fc.constant(null) },
   ),
+  // Move neighbours: mostly a task of the moved task's list; the caller's other tasks, shared or others' tasks, unknown ids.
+  after: fc.oneof({ weight: 16, arbitrary: marker('earlierTask') }, { weight: 1, arbitrary: marker('task') }, { weight: 1, arbitrary: marker('sharedTask') }, { weight: 1, arbitrary: marker('otherTask') }, { weight: 1, arbitrary: fc.uuid() }),
+  before: fc.oneof({ weight: 16, arbitrary: marker('laterTask') }, { weight: 1, arbitrary: marker('task') }, { weight: 1, arbitrary: marker('sharedTask') }, { weight: 1, arbitrary: marker('otherTask') }, { weight: 1, arbitrary: fc.uuid() }),
   password: fc.oneof(marker('password'), marker('password'), fc.string({ minLength: 8, maxLength: 40 })),
   currentPassword: fc.oneof(marker('password'), fc.string({ minLength: 8, maxLength: 40 })),
   login: fc.oneof(marker('loginName'), marker('loginName'), fc.string({ minLength: 1, maxLength: 30 }), growsWhenLowerCased),

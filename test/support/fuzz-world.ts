@@ -66,6 +66,7 @@ export class FuzzWorld {
   private logoutUser!: Account;
   private throwaway?: Account;
   private fixtures = 0;
+  private idempotencyKeys = 0;
 
   constructor(private readonly app: NestFastifyApplication) {}
 
@@ -281,6 +282,26 @@ export class FuzzWorld {
         const logins = [this.loginTarget.username, this.other.username, this.member.username, this.member.email.toUpperCase(), me?.username ?? owner.username, this.other.email, `fuzz.invitee.${value.pick}@example.com`];
         return logins[value.pick % logins.length];
       }
+      case 'earlierTask':
+      case 'laterTask': {
+        // Another live task of the list of the task in the path (its category, or its owner's tasks
+        // in no category): one placed before it (for `after`) or after it (for `before`) when there
+        // is one, so that both together are in order; any other of the list otherwise.
+        const rows = isUuid(pathId)
+          ? await sql<{ id: string; earlier: boolean }>(
+              this.app,
+              `select t.id::text, t.position < p.position as earlier from tasks t join tasks p on p.id = ? where t.id <> p.id and t.deleted_at is null
+                 and (t.category_id = p.category_id or (p.category_id is null and t.category_id is null and t.user_id = p.user_id)) order by t.id`,
+              [pathId],
+            )
+          : [];
+        const placed = rows.filter((row) => row.earlier === (value.kind === 'earlierTask'));
+        return pickFrom((placed.length > 0 ? placed : rows).map((row) => row.id));
+      }
+      case 'freshIdempotencyKey':
+        // A key no earlier request used: drawn uuids repeat across operations (one seed each), and a
+        // reused key answers 422 for a different request.
+        return `fuzz-key-${++this.idempotencyKeys}`;
       case 'label': {
         const labels = await this.labels(owner.id);
         if (labels.length === 0) {
@@ -316,11 +337,11 @@ export class FuzzWorld {
     }
   }
 
-  private async resolveDeep(value: unknown, caller: Account | undefined): Promise<unknown> {
-    if (value instanceof Marker) return this.resolve(value, caller, undefined);
-    if (Array.isArray(value)) return Promise.all(value.map((item) => this.resolveDeep(item, caller)));
+  private async resolveDeep(value: unknown, caller: Account | undefined, pathId?: string): Promise<unknown> {
+    if (value instanceof Marker) return this.resolve(value, caller, pathId);
+    if (Array.isArray(value)) return Promise.all(value.map((item) => this.resolveDeep(item, caller, pathId)));
     if (value && typeof value === 'object') {
-      const entries = await Promise.all(Object.entries(value).map(async ([key, item]) => [key, await this.resolveDeep(item, caller)]));
+      const entries = await Promise.all(Object.entries(value).map(async ([key, item]) => [key, await this.resolveDeep(item, caller, pathId)]));
       return Object.fromEntries(entries);
     }
     return value;
@@ -355,7 +376,7 @@ export class FuzzWorld {
     if (caller && request.credential === 'lowercase-scheme') headers.authorization = `bearer ${caller.token}`;
     if (request.credential === 'garbage') headers.authorization = 'Bearer x';
 
-    const { text, contentType } = await this.bodyText(request.body, caller);
+    const { text, contentType } = await this.bodyText(request.body, caller, pathId);
     if (text !== undefined && contentType !== null) headers['content-type'] = contentType ?? 'application/json';
     const response = await this.app.inject({
       method: operation.method, url, headers, remoteAddress: request.remoteAddress, ...(text !== undefined ? { payload: text } : {}),
@@ -367,9 +388,9 @@ export class FuzzWorld {
     return { response, description };
   }
 
-  private async bodyText(body: BodyCase | undefined, caller: Account | undefined): Promise<{ text?: string; contentType?: string | null }> {
+  private async bodyText(body: BodyCase | undefined, caller: Account | undefined, pathId?: string): Promise<{ text?: string; contentType?: string | null }> {
     if (!body) return {};
-    const text = body.text ?? JSON.stringify(await this.resolveDeep(body.value, caller));
+    const text = body.text ?? JSON.stringify(await this.resolveDeep(body.value, caller, pathId));
     return { text, contentType: body.contentType };
   }
 

@@ -82,6 +82,15 @@ const NullableIdField = (field: string, example: string, description: string) =>
     IsUUID('all', { message: `${field} must be a UUID` }),
   );
 
+/** The id of a neighbouring task in a move: optional, never null. */
+export const NeighbourIdField = (field: string, description: string) =>
+  applyDecorators(
+    ApiProperty({ type: String, format: 'uuid', required: false, example: '0192f0c1-7b1e-7c3a-9d2e-4f5a6b7c8d9e', description }),
+    OptionalNotNull(),
+    Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value)),
+    IsUUID('all', { message: `${field} must be a task id (a UUID)` }),
+  );
+
 export const CategoryIdField = () =>
   NullableIdField('categoryId', '3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b', "One of the caller's categories, or one shared with them as editor; null for none");
 

@@ -31,6 +31,12 @@ export class TaskResponse {
   @ApiProperty({ type: [String], example: ['errands', 'Q3'], description: 'Each once ignoring case, in the order they were given' })
   labels: string[];
 
+  @ApiProperty({
+    example: 'a0V',
+    description: 'Its place in its list (category, or your tasks in no category): sort=position orders by it, POST /tasks/{id}/move changes it. Compare as bytes (ASCII order)',
+  })
+  position: string;
+
   @ApiProperty({ type: String, format: 'uuid', nullable: true })
   categoryId: string | null;
 
@@ -63,6 +69,7 @@ export class TaskResponse {
       dueDate: isoOrNull(task.dueDate),
       completedAt: isoOrNull(task.completedAt),
       labels: task.labels,
+      position: task.position,
       categoryId: task.category,
       createdBy: task.createdBy,
       assignee: task.assignee,
