@@ -8,6 +8,7 @@ import { Category } from './src/categories/category.entity.js';
 import { CategoryInvitation } from './src/categories/category-invitation.entity.js';
 import { CategoryMember } from './src/categories/category-member.entity.js';
 import { Task } from './src/tasks/task.entity.js';
+import { TaskOccurrence } from './src/tasks/recurrence/task-occurrence.entity.js';
 import { IdempotencyRecord } from './src/idempotency/idempotency-record.entity.js';
 import { WebhookAttempt } from './src/webhooks/webhook-attempt.entity.js';
 import { WebhookMessage } from './src/webhooks/webhook-message.entity.js';
@@ -50,7 +51,7 @@ export function createOrmConfig(settings: DatabaseSettings): Options {
   });
   return defineConfig({
     clientUrl: settings.url,
-    entities: [User, Session, LoginThrottle, Category, CategoryMember, CategoryInvitation, Task, Activity, ActivityStream, IdempotencyRecord, Webhook, WebhookMessage, WebhookAttempt],
+    entities: [User, Session, LoginThrottle, Category, CategoryMember, CategoryInvitation, Task, TaskOccurrence, Activity, ActivityStream, IdempotencyRecord, Webhook, WebhookMessage, WebhookAttempt],
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
     preferTs: settings.preferTs,

@@ -2,6 +2,7 @@ import { MikroORM, type EntityClass, type EntityMetadata } from '@mikro-orm/core
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Activity } from '../src/activity/activity.entity.js';
 import { Category } from '../src/categories/category.entity.js';
+import { TaskOccurrence } from '../src/tasks/recurrence/task-occurrence.entity.js';
 import { Task } from '../src/tasks/task.entity.js';
 import { registerAndLogin, type TestAccount } from './support/accounts.js';
 import { fetchDocument, type OpenApiDocument } from './support/openapi-contract.js';
@@ -56,6 +57,17 @@ beforeAll(async () => {
       sample: async () => (await call(owner, 'GET', `/categories/${category.id}`)).json(),
     },
     {
+      entity: TaskOccurrence,
+      schema: 'OccurrenceResponse',
+      renamed: {},
+      internal: { task: 'the task is the one in the path' },
+      sample: async () => {
+        const recurring = await createTask(call, owner, { title: 'Contract', dueDate: '2027-01-04T08:00:00Z', recurrence: { rule: 'FREQ=DAILY', timeZone: 'UTC' } });
+        await call(owner, 'POST', `/tasks/${recurring.id}/toggle`);
+        return (await call(owner, 'GET', `/tasks/${recurring.id}/occurrences`)).json().items[0];
+      },
+    },
+    {
       entity: Activity,
       schema: 'ActivityResponse',
       renamed: {},
@@ -71,7 +83,7 @@ afterAll(async () => {
 
 const metadataOf = (entity: EntityClass<object>): EntityMetadata => app.get(MikroORM).getMetadata().get(entity);
 
-describe.each([Task, Category, Activity].map((entity) => [entity.name, entity] as const))('every %s property reaches the API or says why not', (_name, entity) => {
+describe.each([Task, Category, TaskOccurrence, Activity].map((entity) => [entity.name, entity] as const))('every %s property reaches the API or says why not', (_name, entity) => {
   const contract = () => contracts.find((candidate) => candidate.entity === entity)!;
   const apiFields = () => {
     const { renamed, internal } = contract();
@@ -119,10 +131,12 @@ describe('every field of the task bodies is stored and read back', () => {
       // of other resources must name real ones the caller may use.
       const value = field === 'categoryId' ? categoryId : field === 'assigneeId' ? owner.id : property.example;
       expect({ field, value }).toEqual({ field, value: expect.anything() });
-      const created = await createTask(call, owner, { title: 'Round trip' });
+      // A recurring task needs a due date.
+      const needs = field === 'recurrence' ? { dueDate: '2026-12-07T08:00:00Z' } : {};
+      const created = await createTask(call, owner, { title: 'Round trip', ...needs });
       const response =
         schemaName === 'CreateTaskDto'
-          ? await call(owner, 'POST', '/tasks', { payload: { title: 'Round trip', [field]: value } })
+          ? await call(owner, 'POST', '/tasks', { payload: { title: 'Round trip', ...needs, [field]: value } })
           : await call(owner, 'PATCH', `/tasks/${created.id}`, { payload: { [field]: value } });
       expect(response.statusCode).toBeLessThan(300);
       const read = (await call(owner, 'GET', `/tasks/${response.json().id}`)).json();

@@ -68,6 +68,8 @@ const MATRIX: Record<string, Row> = {
   [`post ${API}/invitations/{id}/decline`]: { statuses: roles(404, 404, 404, 204), params: (world) => ({ id: world.invitationId }) },
   [`get ${API}/tasks/{id}`]: { statuses: roles(200, 200, 200), params: task },
   [`get ${API}/tasks/{id}/activity`]: { statuses: roles(200, 200, 200), params: task },
+  [`get ${API}/tasks/{id}/occurrences`]: { statuses: roles(200, 200, 200), params: task },
+  [`get ${API}/tasks/{id}/upcoming`]: { statuses: roles(200, 200, 200), params: task },
   [`patch ${API}/tasks/{id}`]: { statuses: roles(200, 200, 403), params: task, body: () => ({ title: `Edited ${next()}` }) },
   [`post ${API}/tasks/{id}/toggle`]: { statuses: roles(200, 200, 403), params: task },
   [`post ${API}/tasks/{id}/move`]: { statuses: roles(200, 200, 403), params: task, body: (world) => ({ after: world.neighbourId }) },

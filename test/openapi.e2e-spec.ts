@@ -82,6 +82,8 @@ describe('the OpenAPI document', () => {
         'post /api/v1/tasks/{id}/toggle',
         'post /api/v1/tasks/{id}/restore',
         'post /api/v1/tasks/{id}/move',
+        'get /api/v1/tasks/{id}/occurrences',
+        'get /api/v1/tasks/{id}/upcoming',
         'get /api/v1/trash',
         'delete /api/v1/trash/{id}',
         'get /api/v1/labels',

@@ -52,6 +52,7 @@ describe('POST /tasks', () => {
       completedAt: null,
       labels: [],
       position: expect.any(String),
+      recurrence: null,
       categoryId: null,
       createdBy: { id: owner.id, username: owner.username, name: expect.any(String) },
       assignee: null,

@@ -16,6 +16,7 @@ const task = (overrides: Partial<TaskRow> = {}): TaskRow => ({
   labels: [],
   labelKeys: [],
   position: 'a0',
+  recurrence: null,
   category: null,
   createdBy: { id: '0190f0c6-0000-7000-8000-0000000000aa', username: 'alice', name: 'Alice' },
   assignee: null,

@@ -1,4 +1,5 @@
 import type { UpdateTaskDto } from './dto/update-task.dto.js';
+import { settledRecurrence } from './recurrence/task-recurrence.js';
 import type { TaskRow, TaskValues } from './task.entity.js';
 
 /**
@@ -6,27 +7,40 @@ import type { TaskRow, TaskValues } from './task.entity.js';
  * Body fields named like their entity property pass through as they are (the DTO's validators
  * have shaped them); only those the API names or types differently are converted here.
  */
-export function taskValuesFrom(input: UpdateTaskDto): TaskValues {
-  const { dueDate, categoryId, assigneeId, ...sameName } = input;
+export function taskValuesFrom(input: UpdateTaskDto, current?: Pick<TaskRow, 'dueDate' | 'recurrence'>): TaskValues {
+  const { dueDate, categoryId, assigneeId, recurrence, ...sameName } = input;
+  const newDueDate = dueDate === undefined ? undefined : dueDate === null ? null : new Date(dueDate);
+  // Checked against the due date the write leaves, even when only the due date changes.
+  const settled = settledRecurrence(recurrence, newDueDate === undefined ? (current?.dueDate ?? null) : newDueDate, current?.recurrence ?? null);
   return {
     ...sameName,
-    dueDate: dueDate === undefined ? undefined : dueDate === null ? null : new Date(dueDate),
+    dueDate: newDueDate,
     category: categoryId,
     assignee: assigneeId,
+    recurrence: recurrence === undefined ? undefined : settled,
   };
 }
 
+/** JSON with object keys sorted: the same value whatever order it was built or stored (jsonb) in. */
+const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, item: unknown) =>
+    item !== null && typeof item === 'object' && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).toSorted(([a], [b]) => a.localeCompare(b)))
+      : item,
+  );
+
 /**
  * Timestamps compare as the ISO text reads answer them in, people (summaries) by id, lists by
- * content (an empty one as nothing, so a creation records no empty labels); the rest as they are.
+ * content (an empty one as nothing, so a creation records no empty labels), other objects (a
+ * recurrence) by content; the rest as they are.
  */
 const comparable = (value: unknown) =>
   value instanceof Date
     ? value.toISOString()
     : Array.isArray(value)
       ? value.length === 0 ? null : JSON.stringify(value)
-      : value !== null && typeof value === 'object' && 'id' in value
-        ? value.id
+      : value !== null && typeof value === 'object'
+        ? 'id' in value ? value.id : canonicalJson(value)
         : value;
 
 /**

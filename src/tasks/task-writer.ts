@@ -4,7 +4,10 @@ import type { ActivityAction } from '../activity/activity.entity.js';
 import type { RequestActor } from '../common/actor.js';
 import { ApiProblemException } from '../common/errors/api-problem.exception.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
+import { OccurrenceResponse } from './dto/recurrence.dto.js';
 import { TaskResponse } from './dto/task-response.dto.js';
+import { TaskOccurrences } from './recurrence/task-occurrences.js';
+import { advanceOnCompletion } from './recurrence/task-recurrence.js';
 import { changedValues, completedAtAfter, fieldChanges } from './task-changes.js';
 import { ifMatchSatisfied, taskEtag } from './task-etag.js';
 import { quotaExceeded } from '../common/errors/quota-exceeded.js';
@@ -18,6 +21,13 @@ import { TaskRepository, type ReadableTask } from './task.repository.js';
 export type TaskChange = TaskValues & { user?: string; deletedAt?: Date | null; position?: string };
 
 export type TaskLookup = (userId: string, taskId: string) => Promise<ReadableTask | undefined>;
+
+export interface WriteOptions {
+  /** A new place in its list (a move), computed under the list owner's lock. */
+  placeInList?: (current: ReadableTask) => Promise<string>;
+  /** Completing a recurring task moves it past the occurrences already missed, to the first after now. */
+  skipMissed?: boolean;
+}
 
 const PLACE_TAKEN = Symbol('the place in the list was taken');
 
@@ -50,6 +60,7 @@ export class TaskWriter {
     private readonly unitOfWork: UnitOfWork,
     private readonly access: TaskAccess,
     private readonly positions: TaskPositions,
+    private readonly occurrences: TaskOccurrences,
   ) {}
 
   async apply(
@@ -59,7 +70,7 @@ export class TaskWriter {
     action: ActivityAction,
     find: TaskLookup,
     change: (current: ReadableTask) => Promise<TaskChange>,
-    placeInList?: (current: ReadableTask) => Promise<string>,
+    { placeInList, skipMissed = false }: WriteOptions = {},
   ): Promise<TaskResponse> {
     for (let attempt = 1; ; attempt++) {
       const current = await find(actor.userId, taskId);
@@ -71,14 +82,25 @@ export class TaskWriter {
         throw preconditionFailed();
       }
       const { deletedAt, ...values } = await change(current);
-      const changes: TaskValues & Pick<TaskChange, 'user' | 'deletedAt' | 'position'> & { completedAt?: Date | null } = changedValues(current, values);
+      const now = new Date();
+      // Completing a recurring task records the occurrence and moves it on to the next due date.
+      const advance = values.status === 'completed' && current.status !== 'completed'
+        ? advanceOnCompletion(
+            { recurrence: values.recurrence === undefined ? current.recurrence : values.recurrence, dueDate: values.dueDate === undefined ? current.dueDate : values.dueDate },
+            now,
+            skipMissed,
+          )
+        : undefined;
+      const changes: TaskValues & Pick<TaskChange, 'user' | 'deletedAt' | 'position'> & { completedAt?: Date | null } = changedValues(
+        current,
+        advance ? { ...values, status: 'pending', dueDate: advance.nextDueDate } : values,
+      );
       if (deletedAt !== undefined && deletedAt !== current.deletedAt) {
         changes.deletedAt = deletedAt;
       }
       if (Object.keys(changes).length === 0 && !placeInList) {
         return TaskResponse.from(current);
       }
-      const now = new Date();
       if (changes.status !== undefined) {
         changes.completedAt = completedAtAfter(current, changes.status, now);
       }
@@ -111,9 +133,12 @@ export class TaskWriter {
             return undefined;
           }
           const response = TaskResponse.from(updated);
-          await this.activity.record(audience, actor, [
-            { entityType: 'task', entityId: taskId, action, changes: fieldChanges(TaskResponse.from(current), response) },
-          ]);
+          const recorded = fieldChanges(TaskResponse.from(current), response);
+          if (advance) {
+            const occurrenceId = await this.occurrences.record(taskId, advance.occurrence);
+            recorded.occurrence = { from: null, to: { id: occurrenceId, ...OccurrenceResponse.from(advance.occurrence) } };
+          }
+          await this.activity.record(audience, actor, [{ entityType: 'task', entityId: taskId, action, changes: recorded }]);
           return response;
         })
         .catch((error: unknown): typeof PLACE_TAKEN => {

@@ -15,6 +15,7 @@ import type { UserSummary } from '../users/dto/user-summary.dto.js';
 import { User } from '../users/user.entity.js';
 import { TaskRepository } from './task.repository.js';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from './task-enums.js';
+import type { TaskRecurrence } from './recurrence/task-recurrence.js';
 
 /**
  * Keeps users.task_count equal to the user's number of tasks, for the task quota
@@ -138,7 +139,8 @@ export class Task {
     | 'createdBy'
     | 'assignee'
     | 'labels'
-    | 'labelKeys';
+    | 'labelKeys'
+    | 'recurrence';
 
   @PrimaryKey(UUID_PRIMARY_KEY)
   id: string = newId();
@@ -190,6 +192,13 @@ export class Task {
     defaultRaw: `(('a0'::text || replace((gen_random_uuid())::text, '-'::text, ''::text)) || 'V'::text)`,
   })
   position: string;
+
+  /**
+   * An RRULE read in a time zone from `startsAt` (the series' start), or null: completing the task
+   * records the occurrence and moves dueDate to the next one (TaskRecurrences).
+   */
+  @Property({ type: 'json', nullable: true })
+  recurrence: TaskRecurrence | null = null;
 
   /** Owned by the server: set when the task becomes completed, cleared when it leaves that state. */
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })

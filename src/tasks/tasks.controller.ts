@@ -22,6 +22,7 @@ import { UuidParam } from '../common/uuid-param.decorator.js';
 import { BEARER_SCHEME } from '../openapi.js';
 import { CreateTaskDto } from './dto/create-task.dto.js';
 import { MoveTaskDto } from './dto/move-task.dto.js';
+import { ToggleTaskQuery } from './dto/recurrence.dto.js';
 import { ListTasksQuery, TaskStatsQuery } from './dto/list-tasks.query.js';
 import { TaskPageResponse, TaskResponse, TaskStatsResponse } from './dto/task-response.dto.js';
 import { MAX_BATCH_OPERATIONS, TaskBatchDto, TaskBatchQuery, TaskBatchResponse } from './dto/task-batch.dto.js';
@@ -162,7 +163,9 @@ export class TasksController {
   @ApiOperation({
     summary: 'completed -> pending, anything else -> completed',
     description:
-      'Flips completion in one step, setting or clearing completedAt. If-Match makes it conditional, as for PATCH.',
+      'Flips completion in one step, setting or clearing completedAt. A recurring task is not left completed: the occurrence is recorded ' +
+      '(GET /tasks/{id}/occurrences, and in activity as `changes.occurrence`), dueDate moves to the next occurrence and the task is pending again; ' +
+      "past the rule's end it stays completed. `skipMissed=true` moves it to the first occurrence after now. If-Match makes it conditional, as for PATCH.",
   })
   @ApiHeader(IF_MATCH)
   @ApiOkResponse({ type: TaskResponse, headers: ETAG_HEADER })
@@ -170,10 +173,11 @@ export class TasksController {
   async toggle(
     @CurrentActor() caller: RequestActor,
     @UuidParam() id: string,
+    @Query() query: ToggleTaskQuery,
     @Res({ passthrough: true }) reply: FastifyReply,
     @RequestHeader('if-match') ifMatch?: string,
   ): Promise<TaskResponse> {
-    return withEtag(reply, await this.tasks.toggle(caller, id, ifMatch));
+    return withEtag(reply, await this.tasks.toggle(caller, id, ifMatch, query.skipMissed));
   }
 
   @Post(':id/move')

@@ -4,6 +4,10 @@ import { ActivityModule } from '../activity/activity.module.js';
 import { CategoriesModule } from '../categories/categories.module.js';
 import { LabelsController } from './labels.controller.js';
 import { LabelsService } from './labels.service.js';
+import { RecurrenceController } from './recurrence/recurrence.controller.js';
+import { RecurrenceService } from './recurrence/recurrence.service.js';
+import { TaskOccurrence } from './recurrence/task-occurrence.entity.js';
+import { TaskOccurrences } from './recurrence/task-occurrences.js';
 import { Task } from './task.entity.js';
 import { TaskBatchService } from './task-batch.service.js';
 import { TaskAccess } from './task-access.js';
@@ -16,11 +20,23 @@ import { TasksService } from './tasks.service.js';
 import { TrashController } from './trash.controller.js';
 import { TrashService } from './trash.service.js';
 
-/** Tasks, their trash and labels; the only module that writes the `tasks` table. */
+/** Tasks, their trash, labels and occurrences; the only module that writes `tasks` and `task_occurrences`. */
 @Module({
-  imports: [MikroOrmModule.forFeature([Task]), CategoriesModule, ActivityModule],
-  controllers: [TasksController, TrashController, LabelsController],
-  providers: [TasksService, TrashService, LabelsService, TaskWriter, TaskBatchService, TaskAccess, TaskOwnershipChanges, TaskPositions, TaskSharingService],
+  imports: [MikroOrmModule.forFeature([Task, TaskOccurrence]), CategoriesModule, ActivityModule],
+  controllers: [TasksController, TrashController, LabelsController, RecurrenceController],
+  providers: [
+    TasksService,
+    TrashService,
+    LabelsService,
+    RecurrenceService,
+    TaskWriter,
+    TaskBatchService,
+    TaskAccess,
+    TaskOwnershipChanges,
+    TaskPositions,
+    TaskOccurrences,
+    TaskSharingService,
+  ],
   exports: [TasksService],
 })
 export class TasksModule {}

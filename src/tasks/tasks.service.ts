@@ -69,6 +69,7 @@ export class TasksService {
       dueDate: values.dueDate ?? null,
       labels: values.labels ?? [],
       labelKeys: labelKeysOf(values.labels ?? []),
+      recurrence: values.recurrence ?? null,
       category: values.category ?? null,
       completedAt: completedAtAfter(undefined, status, now),
       createdAt: now,
@@ -131,14 +132,20 @@ export class TasksService {
   }
 
   update(actor: RequestActor, taskId: string, changes: UpdateTaskDto, ifMatch?: string): Promise<TaskResponse> {
-    return this.writer.apply(actor, taskId, ifMatch, 'update', this.findLive, async (current) => (await this.access.place(actor.userId, taskValuesFrom(changes), current)).values);
+    return this.writer.apply(actor, taskId, ifMatch, 'update', this.findLive, async (current) => (await this.access.place(actor.userId, taskValuesFrom(changes, current), current)).values);
   }
 
-  /** completed -> pending, anything else -> completed. */
-  toggle(actor: RequestActor, taskId: string, ifMatch?: string): Promise<TaskResponse> {
-    return this.writer.apply(actor, taskId, ifMatch, 'toggle', this.findLive, async (current) => ({
-      status: current.status === 'completed' ? 'pending' : 'completed',
-    }));
+  /** completed -> pending, anything else -> completed (for a recurring task: on to its next due date). */
+  toggle(actor: RequestActor, taskId: string, ifMatch?: string, skipMissed = false): Promise<TaskResponse> {
+    return this.writer.apply(
+      actor,
+      taskId,
+      ifMatch,
+      'toggle',
+      this.findLive,
+      async (current) => ({ status: current.status === 'completed' ? 'pending' : 'completed' }),
+      { skipMissed },
+    );
   }
 
   /** Places the task after and/or before neighbours of its list: one row written, the others keep their keys. */
@@ -146,9 +153,9 @@ export class TasksService {
     if (neighbours.after === undefined && neighbours.before === undefined) {
       throw validationProblem([{ field: 'after', message: 'give after, before or both' }]);
     }
-    return this.writer.apply(actor, taskId, ifMatch, 'move', this.findLive, async () => ({}), (current) =>
-      this.positions.between(taskId, listOf(current), neighbours),
-    );
+    return this.writer.apply(actor, taskId, ifMatch, 'move', this.findLive, async () => ({}), {
+      placeInList: (current) => this.positions.between(taskId, listOf(current), neighbours),
+    });
   }
 
   /** DELETE moves the task to the trash (TrashService restores or purges it). */

@@ -113,6 +113,14 @@ export const email: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('josé@example.com', 'user@exämple.com', 'Upper.Case@Example.COM', '  padded@example.com  ') },
 );
 
+// Recurrence: rules the API accepts, some it refuses (several a day, out-of-range parts), zones and junk.
+const recurrenceRule = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('FREQ=DAILY', 'FREQ=WEEKLY;BYDAY=MO,WE,FR', 'FREQ=MONTHLY;BYDAY=-1FR', 'FREQ=MONTHLY;BYMONTHDAY=31', 'FREQ=YEARLY;COUNT=3', 'freq=daily;interval=2') },
+  { weight: 1, arbitrary: fc.constantFrom('FREQ=HOURLY', 'FREQ=DAILY;BYHOUR=9', 'FREQ=MONTHLY;BYMONTHDAY=0', 'FREQ=DAILY;COUNT=1', 'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30', 'RRULE:FREQ=DAILY') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 60 }) },
+);
+const timeZone = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('Europe/Paris', 'UTC', 'America/New_York', 'Asia/Kolkata') }, { weight: 1, arbitrary: fc.string({ maxLength: 40 }) });
+
 /** Generators for specific property names, tried before the schema-driven one. */
 export type Hints = Record<string, fc.Arbitrary<unknown>>;
 
@@ -136,6 +144,12 @@ export const PROPERTY_HINTS: Hints = {
   // Move neighbours: mostly a task of the moved task's list; the caller's other tasks, shared or others' tasks, unknown ids.
   after: fc.oneof({ weight: 16, arbitrary: marker('earlierTask') }, { weight: 1, arbitrary: marker('task') }, { weight: 1, arbitrary: marker('sharedTask') }, { weight: 1, arbitrary: marker('otherTask') }, { weight: 1, arbitrary: fc.uuid() }),
   before: fc.oneof({ weight: 16, arbitrary: marker('laterTask') }, { weight: 1, arbitrary: marker('task') }, { weight: 1, arbitrary: marker('sharedTask') }, { weight: 1, arbitrary: marker('otherTask') }, { weight: 1, arbitrary: fc.uuid() }),
+  rule: recurrenceRule,
+  timeZone,
+  recurrence: fc.oneof(
+    { weight: 3, arbitrary: fc.record({ rule: recurrenceRule, timeZone, repeatFrom: fc.constantFrom('due', 'completion', 'start'), startsAt: dateTime }, { requiredKeys: ['rule', 'timeZone'] }) },
+    { weight: 1, arbitrary: fc.constant(null) },
+  ),
   password: fc.oneof(marker('password'), marker('password'), fc.string({ minLength: 8, maxLength: 40 })),
   currentPassword: fc.oneof(marker('password'), fc.string({ minLength: 8, maxLength: 40 })),
   login: fc.oneof(marker('loginName'), marker('loginName'), fc.string({ minLength: 1, maxLength: 30 }), growsWhenLowerCased),

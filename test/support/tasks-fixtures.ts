@@ -14,6 +14,8 @@ export interface TaskBody {
   dueDate: string | null;
   completedAt: string | null;
   labels: string[];
+  position: string;
+  recurrence: { rule: string; timeZone: string; repeatFrom: 'due' | 'completion'; startsAt: string } | null;
   categoryId: string | null;
   createdBy: { id: string; username: string; name: string } | null;
   assignee: { id: string; username: string; name: string } | null;

@@ -1,5 +1,6 @@
 import { ClientChosenIdField } from '../../common/client-chosen-id.js';
 import type { TaskPriority, TaskStatus } from '../task-enums.js';
+import { RecurrenceDto, RecurrenceField } from './recurrence.dto.js';
 import { AssigneeIdField, CategoryIdField, DescriptionField, DueDateField, LabelsField, PriorityField, StatusField, TitleField } from './task-fields.js';
 
 export class CreateTaskDto {
@@ -23,6 +24,9 @@ export class CreateTaskDto {
 
   @LabelsField()
   labels?: string[];
+
+  @RecurrenceField()
+  recurrence?: RecurrenceDto | null;
 
   @CategoryIdField()
   categoryId?: string | null;

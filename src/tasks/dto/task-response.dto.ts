@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { UserSummary } from '../../users/dto/user-summary.dto.js';
 import type { TaskRow } from '../task.entity.js';
 import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '../task-enums.js';
+import { RecurrenceResponse } from './recurrence.dto.js';
 
 const iso = (instant: Date | string) => (typeof instant === 'string' ? instant : instant.toISOString());
 const isoOrNull = (instant: Date | string | null) => (instant === null ? null : iso(instant));
@@ -37,6 +38,9 @@ export class TaskResponse {
   })
   position: string;
 
+  @ApiProperty({ type: RecurrenceResponse, nullable: true, description: 'How it repeats, or null: see recurrence on create' })
+  recurrence: RecurrenceResponse | null;
+
   @ApiProperty({ type: String, format: 'uuid', nullable: true })
   categoryId: string | null;
 
@@ -70,6 +74,7 @@ export class TaskResponse {
       completedAt: isoOrNull(task.completedAt),
       labels: task.labels,
       position: task.position,
+      recurrence: task.recurrence === null ? null : RecurrenceResponse.from(task.recurrence),
       categoryId: task.category,
       createdBy: task.createdBy,
       assignee: task.assignee,

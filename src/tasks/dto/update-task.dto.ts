@@ -1,4 +1,5 @@
 import type { TaskPriority, TaskStatus } from '../task-enums.js';
+import { RecurrenceDto, RecurrenceField } from './recurrence.dto.js';
 import { AssigneeIdField, CategoryIdField, DescriptionField, DueDateField, LabelsField, PriorityField, StatusField, TitleField } from './task-fields.js';
 
 /** Any subset of the create fields; `null` clears description, dueDate, categoryId or assigneeId. */
@@ -20,6 +21,9 @@ export class UpdateTaskDto {
 
   @LabelsField()
   labels?: string[];
+
+  @RecurrenceField()
+  recurrence?: RecurrenceDto | null;
 
   @CategoryIdField()
   categoryId?: string | null;
