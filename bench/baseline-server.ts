@@ -46,19 +46,21 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const STATUSES = ['pending', 'in_progress', 'completed'];
 const PRIORITIES = ['low', 'medium', 'high'];
 
+/** A task's recurrence as stored (jsonb) and answered: the benchmark's tasks have none. */
+interface Recurrence { rule: string; timeZone: string; repeatFrom: string; startsAt: string }
 /** How a person appears on a task (creator, assignee): the users row's id, username and name. */
 interface Person { id: string; username: string; name: string }
 /** A task as the write path works on it: column names, timestamps as Dates, people as summaries. */
 interface TaskRow {
   id: string; user_id: string; title: string; description: string | null; status: string; priority: string;
-  due_date: Date | null; labels: string[]; position: string; completed_at: Date | null; category_id: string | null;
+  due_date: Date | null; labels: string[]; position: string; recurrence: Recurrence | null; completed_at: Date | null; category_id: string | null;
   created_by: Person | null; assignee: Person | null;
   created_at: Date; updated_at: Date; version: number; deleted_at: Date | null;
 }
 /** A task as the API's reads select it: property names, timestamps already ISO text, people as JSON, the caller's role. */
 interface TaskView {
   id: string; user: string; title: string; description: string | null; status: string; priority: string;
-  dueDate: string | null; labels: string[]; position: string; completedAt: string | null; category: string | null;
+  dueDate: string | null; labels: string[]; position: string; recurrence: Recurrence | null; completedAt: string | null; category: string | null;
   createdBy: Person | null; assignee: Person | null;
   createdAt: string; updatedAt: string; version: number; deletedAt: string | null;
   memberRole?: 'editor' | 'viewer' | null;
@@ -68,7 +70,7 @@ const date = (text: string | null) => (text === null ? null : new Date(text));
 /** The view as the write path works on it (dates, column names). */
 const rowOf = (t: TaskView): TaskRow => ({
   id: t.id, user_id: t.user, title: t.title, description: t.description, status: t.status, priority: t.priority,
-  due_date: date(t.dueDate), labels: t.labels, position: t.position, completed_at: date(t.completedAt), category_id: t.category,
+  due_date: date(t.dueDate), labels: t.labels, position: t.position, recurrence: t.recurrence, completed_at: date(t.completedAt), category_id: t.category,
   created_by: t.createdBy, assignee: t.assignee, created_at: new Date(t.createdAt), updated_at: new Date(t.updatedAt), version: t.version, deleted_at: date(t.deletedAt),
 });
 type TaskResponse = ReturnType<typeof toResponse>;
@@ -82,13 +84,13 @@ class HttpError extends Error {
 const iso = (instant: Date | null) => (instant === null ? null : instant.toISOString());
 const toResponse = (t: TaskRow) => ({
   id: t.id, title: t.title, description: t.description, status: t.status, priority: t.priority,
-  dueDate: iso(t.due_date), completedAt: iso(t.completed_at), labels: t.labels, position: t.position, categoryId: t.category_id,
+  dueDate: iso(t.due_date), completedAt: iso(t.completed_at), labels: t.labels, position: t.position, recurrence: t.recurrence, categoryId: t.category_id,
   createdBy: t.created_by, assignee: t.assignee, createdAt: t.created_at.toISOString(), updatedAt: t.updated_at.toISOString(), version: t.version,
   deletedAt: iso(t.deleted_at),
 });
 const viewToResponse = (t: TaskView): TaskResponse => ({
   id: t.id, title: t.title, description: t.description, status: t.status, priority: t.priority,
-  dueDate: t.dueDate, completedAt: t.completedAt, labels: t.labels, position: t.position, categoryId: t.category,
+  dueDate: t.dueDate, completedAt: t.completedAt, labels: t.labels, position: t.position, recurrence: t.recurrence, categoryId: t.category,
   createdBy: t.createdBy, assignee: t.assignee, createdAt: t.createdAt, updatedAt: t.updatedAt, version: t.version, deletedAt: t.deletedAt,
 });
 const withEtag = (reply: FastifyReply, task: TaskResponse) => {
@@ -101,7 +103,7 @@ const withEtag = (reply: FastifyReply, task: TaskResponse) => {
  * the timestamps every write moves and the creator (the entry's actor) are left out; people
  * compare by id.
  */
-const TRACKED_FIELDS = ['title', 'description', 'status', 'priority', 'dueDate', 'completedAt', 'labels', 'position', 'categoryId', 'assignee', 'deletedAt'] as const;
+const TRACKED_FIELDS = ['title', 'description', 'status', 'priority', 'dueDate', 'completedAt', 'labels', 'position', 'recurrence', 'categoryId', 'assignee', 'deletedAt'] as const;
 /** An empty list counts as nothing, as in the API (a creation records no empty labels). */
 const listText = (value: unknown) => (Array.isArray(value) && value.length > 0 ? JSON.stringify(value) : null);
 const sameValue = (a: unknown, b: unknown) =>
@@ -337,7 +339,7 @@ async function createTask(request: FastifyRequest, reply: FastifyReply, userId: 
     id: uuidv7(), user_id: owner, title: values.title!, description: values.description ?? null, status,
     priority: values.priority ?? 'medium', due_date: values.due_date ?? null, category_id: values.category_id ?? null,
     // The benchmark's creates carry no labels.
-    labels: [], position: '', created_by: null, assignee: null,
+    labels: [], position: '', recurrence: null, created_by: null, assignee: null,
     completed_at: status === 'completed' ? now : null, created_at: now, updated_at: now, version: 1, deleted_at: null,
   };
   const audience = placed.audience ?? [owner];

@@ -36,7 +36,7 @@ const ISO = (column: string) => `to_char(task.${column} at time zone 'UTC', 'YYY
 const SUMMARY = (id: string) => `(select json_build_object('id', p."id", 'username', p."username", 'name', p."name") from "users" p where p."id" = ${id})`;
 const COLUMNS = `task.id as "id", task.title as "title", task.description as "description",
        task.status as "status", task.priority as "priority", task.priority_rank as "priorityRank",
-       ${ISO('due_date')} as "dueDate", task.labels as "labels", task.label_keys as "labelKeys", task.position as "position", ${ISO('completed_at')} as "completedAt", task.user_id as "user",
+       ${ISO('due_date')} as "dueDate", task.labels as "labels", task.label_keys as "labelKeys", task.position as "position", task.recurrence as "recurrence", ${ISO('completed_at')} as "completedAt", task.user_id as "user",
        ${SUMMARY('task.created_by_id')} as "createdBy", ${SUMMARY('task.assignee_id')} as "assignee",
        task.category_id as "category", ${ISO('created_at')} as "createdAt", ${ISO('updated_at')} as "updatedAt",
        task.version as "version", ${ISO('deleted_at')} as "deletedAt"`;
