@@ -18,11 +18,13 @@ import type { ActivityAction } from '../src/activity/activity.entity.js';
 import { LAST_USED_REFRESH_SECONDS } from '../src/auth/session.repository.js';
 import { requestFingerprint } from '../src/idempotency/idempotency-key.js';
 import { eventTypeOf } from '../src/webhooks/webhook-events.js';
+import { nextOccurrence, type Recurrence as RuleRecurrence } from '../src/tasks/recurrence/recurrence-rule.js';
+import { MAX_OCCURRENCES_PER_TASK } from '../src/tasks/recurrence/task-occurrences.js';
 import { decodeCursor, encodeCursor, isCursorTimestamp, listFingerprint } from '../src/common/keyset-cursor.js';
 import {
   APPEND_ACTIVITY, CATEGORY_BY_ID, CATEGORY_MEMBERS, CATEGORY_PEOPLE, MEMBERSHIPS, mergedPage,
   ENQUEUE_WEBHOOK_MESSAGES, IDEMPOTENCY_FIND, IDEMPOTENCY_LOCK, IDEMPOTENCY_STORE,
-  FIRST_PAGE, INSERT_TASK, LAST_POSITION_IN_CATEGORY, LAST_POSITION_OF_OWNER, LIVE_TASK, LOCK_OWNER, NEXT_PAGE,
+  FIRST_PAGE, INSERT_OCCURRENCE, INSERT_TASK, LAST_POSITION_IN_CATEGORY, PRUNE_OCCURRENCES, RESTORE_DESCENDANTS, LAST_POSITION_OF_OWNER, LIVE_TASK, LOCK_OWNER, NEXT_PAGE,
   SESSION_LOOKUP, SESSION_TOUCH, TRASHED_TASK, updateIfVersion, WRITABLE_COLUMNS, type WritableColumn,
 } from './baseline-sql.js';
 import { serveUntilDisconnected } from './child.js';
@@ -48,12 +50,15 @@ const PRIORITIES = ['low', 'medium', 'high'];
 
 /** A task's recurrence as stored (jsonb) and answered: the benchmark's tasks have none. */
 interface Recurrence { rule: string; timeZone: string; repeatFrom: string; startsAt: string }
+/** A task's live subtasks, as the reads count them. */
+interface Subtasks { total: number; completed: number }
 /** How a person appears on a task (creator, assignee): the users row's id, username and name. */
 interface Person { id: string; username: string; name: string }
 /** A task as the write path works on it: column names, timestamps as Dates, people as summaries. */
 interface TaskRow {
   id: string; user_id: string; title: string; description: string | null; status: string; priority: string;
   due_date: Date | null; labels: string[]; position: string; recurrence: Recurrence | null; completed_at: Date | null; category_id: string | null;
+  parent_id: string | null; subtasks: Subtasks;
   created_by: Person | null; assignee: Person | null;
   created_at: Date; updated_at: Date; version: number; deleted_at: Date | null;
 }
@@ -61,6 +66,7 @@ interface TaskRow {
 interface TaskView {
   id: string; user: string; title: string; description: string | null; status: string; priority: string;
   dueDate: string | null; labels: string[]; position: string; recurrence: Recurrence | null; completedAt: string | null; category: string | null;
+  parent: string | null; subtasks: Subtasks;
   createdBy: Person | null; assignee: Person | null;
   createdAt: string; updatedAt: string; version: number; deletedAt: string | null;
   memberRole?: 'editor' | 'viewer' | null;
@@ -71,6 +77,7 @@ const date = (text: string | null) => (text === null ? null : new Date(text));
 const rowOf = (t: TaskView): TaskRow => ({
   id: t.id, user_id: t.user, title: t.title, description: t.description, status: t.status, priority: t.priority,
   due_date: date(t.dueDate), labels: t.labels, position: t.position, recurrence: t.recurrence, completed_at: date(t.completedAt), category_id: t.category,
+  parent_id: t.parent, subtasks: t.subtasks,
   created_by: t.createdBy, assignee: t.assignee, created_at: new Date(t.createdAt), updated_at: new Date(t.updatedAt), version: t.version, deleted_at: date(t.deletedAt),
 });
 type TaskResponse = ReturnType<typeof toResponse>;
@@ -81,16 +88,21 @@ class HttpError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
 }
 
+/** RecurrenceResponse.from: the stored jsonb (keys in jsonb's order) answered in the API's order. */
+const recurrenceOf = (r: Recurrence | null) =>
+  r === null ? null : { rule: r.rule, timeZone: r.timeZone, repeatFrom: r.repeatFrom, startsAt: new Date(r.startsAt).toISOString() };
 const iso = (instant: Date | null) => (instant === null ? null : instant.toISOString());
 const toResponse = (t: TaskRow) => ({
   id: t.id, title: t.title, description: t.description, status: t.status, priority: t.priority,
-  dueDate: iso(t.due_date), completedAt: iso(t.completed_at), labels: t.labels, position: t.position, recurrence: t.recurrence, categoryId: t.category_id,
+  dueDate: iso(t.due_date), completedAt: iso(t.completed_at), labels: t.labels, position: t.position, recurrence: recurrenceOf(t.recurrence), categoryId: t.category_id,
+  parentId: t.parent_id, subtasks: { total: t.subtasks.total, completed: t.subtasks.completed },
   createdBy: t.created_by, assignee: t.assignee, createdAt: t.created_at.toISOString(), updatedAt: t.updated_at.toISOString(), version: t.version,
   deletedAt: iso(t.deleted_at),
 });
 const viewToResponse = (t: TaskView): TaskResponse => ({
   id: t.id, title: t.title, description: t.description, status: t.status, priority: t.priority,
-  dueDate: t.dueDate, completedAt: t.completedAt, labels: t.labels, position: t.position, recurrence: t.recurrence, categoryId: t.category,
+  dueDate: t.dueDate, completedAt: t.completedAt, labels: t.labels, position: t.position, recurrence: recurrenceOf(t.recurrence), categoryId: t.category,
+  parentId: t.parent, subtasks: { total: t.subtasks.total, completed: t.subtasks.completed },
   createdBy: t.createdBy, assignee: t.assignee, createdAt: t.createdAt, updatedAt: t.updatedAt, version: t.version, deletedAt: t.deletedAt,
 });
 const withEtag = (reply: FastifyReply, task: TaskResponse) => {
@@ -103,7 +115,7 @@ const withEtag = (reply: FastifyReply, task: TaskResponse) => {
  * the timestamps every write moves and the creator (the entry's actor) are left out; people
  * compare by id.
  */
-const TRACKED_FIELDS = ['title', 'description', 'status', 'priority', 'dueDate', 'completedAt', 'labels', 'position', 'recurrence', 'categoryId', 'assignee', 'deletedAt'] as const;
+const TRACKED_FIELDS = ['title', 'description', 'status', 'priority', 'dueDate', 'completedAt', 'labels', 'position', 'recurrence', 'categoryId', 'parentId', 'assignee', 'deletedAt'] as const;
 /** An empty list counts as nothing, as in the API (a creation records no empty labels). */
 const listText = (value: unknown) => (Array.isArray(value) && value.length > 0 ? JSON.stringify(value) : null);
 const sameValue = (a: unknown, b: unknown) =>
@@ -258,6 +270,8 @@ async function writeTask(
     const written = await transaction(async (client) => {
       const params = [...columns.map((column) => values[column]), now, current.version + 1, taskId, current.version];
       if ((await client.query(updateIfVersion(columns), params)).rowCount === 0) return false;
+      // The benchmark's tasks have no subtasks: the statement runs and finds none, as in the API.
+      if (action === 'restore') await client.query(RESTORE_DESCENDANTS, [taskId, current.deleted_at, now]);
       await recordActivity(client, request, audience, userId, taskId, action, fieldChanges(toResponse(current), updated));
       return true;
     });
@@ -339,7 +353,7 @@ async function createTask(request: FastifyRequest, reply: FastifyReply, userId: 
     id: uuidv7(), user_id: owner, title: values.title!, description: values.description ?? null, status,
     priority: values.priority ?? 'medium', due_date: values.due_date ?? null, category_id: values.category_id ?? null,
     // The benchmark's creates carry no labels.
-    labels: [], position: '', recurrence: null, created_by: null, assignee: null,
+    labels: [], position: '', recurrence: null, parent_id: null, subtasks: { total: 0, completed: 0 }, created_by: null, assignee: null,
     completed_at: status === 'completed' ? now : null, created_at: now, updated_at: now, version: 1, deleted_at: null,
   };
   const audience = placed.audience ?? [owner];
@@ -405,6 +419,40 @@ app.delete('/api/v1/tasks/:id', async (request, reply) => {
 
 app.post('/api/v1/tasks/:id/restore', async (request, reply) =>
   withEtag(reply, await writeTask(request, 'restore', async () => ({ deleted_at: null }))));
+
+/**
+ * Completing a pending recurring task (TaskWriter with advanceOnCompletion): its next due date from
+ * the same rule engine, then in one transaction the versioned UPDATE of due_date, the occurrence
+ * and its prune, and the activity entry carrying the occurrence.
+ */
+app.post('/api/v1/tasks/:id/toggle', async (request, reply) => {
+  const userId = await authenticate(request);
+  const taskId = taskIdOf(request);
+  for (let attempt = 1; ; attempt++) {
+    const [view] = await query<TaskView>(LIVE_TASK, [taskId, userId]);
+    if (!view) throw new HttpError(404, 'No such task.');
+    if (view.user !== userId && view.memberRole !== 'editor') throw new HttpError(403, 'Only a category editor can change its tasks.');
+    const current = rowOf(view);
+    const next = view.recurrence && current.due_date && view.status !== 'completed'
+      ? nextOccurrence(view.recurrence as RuleRecurrence, new Date(view.recurrence.startsAt), current.due_date)
+      : null;
+    if (!next) throw new HttpError(501, 'the baseline toggles pending recurring tasks only');
+    const now = new Date();
+    const updated = toResponse({ ...current, due_date: next, updated_at: now, version: current.version + 1 });
+    const audience = await audienceOf(current);
+    const written = await transaction(async (client) => {
+      if ((await client.query(updateIfVersion(['due_date']), [next, now, current.version + 1, taskId, current.version])).rowCount === 0) return false;
+      const occurrence = { id: uuidv7(), dueDate: current.due_date!.toISOString(), completedAt: now.toISOString() };
+      await client.query(INSERT_OCCURRENCE, [occurrence.id, taskId, occurrence.dueDate, occurrence.completedAt]);
+      await client.query(PRUNE_OCCURRENCES, [taskId, MAX_OCCURRENCES_PER_TASK]);
+      const changes = { ...fieldChanges(toResponse(current), updated), occurrence: { from: null, to: occurrence } };
+      await recordActivity(client, request, audience, userId, taskId, 'toggle', changes);
+      return true;
+    });
+    if (written) return withEtag(reply, updated);
+    if (attempt >= MAX_WRITE_ATTEMPTS) throw new HttpError(503, 'The task is being changed by other requests; retry shortly.');
+  }
+});
 
 await app.listen({ port: 0, host: '127.0.0.1' });
 serveUntilDisconnected(app.server.address(), async () => {

@@ -34,11 +34,14 @@ export const MEMBERSHIPS = 'select "c0"."user_id", "c0"."category_id" from "cate
 const ISO = (column: string) => `to_char(task.${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 /** userSummarySql: the person behind a user id as {id, username, name}, null for none. */
 const SUMMARY = (id: string) => `(select json_build_object('id', p."id", 'username', p."username", 'name', p."name") from "users" p where p."id" = ${id})`;
+/** TaskRepository.subtaskCountsSql: the task's live subtasks and how many are completed. */
+const SUBTASKS = `(select json_build_object('total', count(*), 'completed', count(*) filter (where sub."status" = 'completed'))
+      from "tasks" sub where sub."parent_id" = task."id" and sub."deleted_at" is null)`;
 const COLUMNS = `task.id as "id", task.title as "title", task.description as "description",
        task.status as "status", task.priority as "priority", task.priority_rank as "priorityRank",
        ${ISO('due_date')} as "dueDate", task.labels as "labels", task.label_keys as "labelKeys", task.position as "position", task.recurrence as "recurrence", ${ISO('completed_at')} as "completedAt", task.user_id as "user",
        ${SUMMARY('task.created_by_id')} as "createdBy", ${SUMMARY('task.assignee_id')} as "assignee",
-       task.category_id as "category", ${ISO('created_at')} as "createdAt", ${ISO('updated_at')} as "updatedAt",
+       task.category_id as "category", task.parent_id as "parent", ${SUBTASKS} as "subtasks", ${ISO('created_at')} as "createdAt", ${ISO('updated_at')} as "updatedAt",
        task.version as "version", ${ISO('deleted_at')} as "deletedAt"`;
 const CURSOR_VALUE = `to_char(task.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_value`;
 /** One walk: the owner's (`"task"."user_id"`) or one category's (`"task"."category_id"`) live tasks in order, cut at the limit. */
@@ -142,3 +145,20 @@ export const IDEMPOTENCY_STORE = `insert into "idempotency_records" ("user_id", 
   select $1, $2, $3, $4, $5::jsonb, $6, $7 where exists (select 1 from "users" where "id" = $1)
   on conflict ("user_id", "key") do update set "fingerprint" = excluded."fingerprint", "status" = excluded."status",
     "headers" = excluded."headers", "body" = excluded."body", "expires_at" = excluded."expires_at"`;
+
+/**
+ * TaskHierarchy.restoreDescendants, which every restore runs: the subtasks trashed with the task
+ * (at the same instant), restored with a new version each ($1 the task, $2 its deletedAt, $3 now).
+ */
+export const RESTORE_DESCENDANTS = `with recursive down(id, depth) as (
+          select "id", 1 from "tasks" where "parent_id" = $1
+          union all select t."id", down.depth + 1 from "tasks" t join down on t."parent_id" = down.id where down.depth < 8),
+        before_change as (select t.* from "tasks" t join down on t."id" = down.id where t."deleted_at" = $2 for no key update of t)
+        update "tasks" t set "deleted_at" = null, "version" = t."version" + 1, "updated_at" = $3
+          from before_change where t."id" = before_change."id"
+        returning t."id" as id, before_change."deleted_at" as "deletedAt_from", t."deleted_at" as "deletedAt_to"`;
+
+/** TaskOccurrences.record: the completed occurrence, then those beyond the newest $2 of the task dropped. */
+export const INSERT_OCCURRENCE = 'insert into "task_occurrences" ("id", "task_id", "due_date", "completed_at") values ($1, $2, $3, $4)';
+export const PRUNE_OCCURRENCES = `delete from "task_occurrences" where "task_id" = $1 and "id" in (
+  select "kept"."id" from "task_occurrences" as "kept" where "kept"."task_id" = $1 order by "kept"."completed_at" desc, "kept"."id" desc offset $2)`;

@@ -20,7 +20,7 @@ export type RequestStream = (i: number) => RequestSpec;
  */
 export type RequestSequence = readonly RequestStream[];
 
-export type Route = 'list' | 'sharedList' | 'get' | 'create' | 'idempotentCreate' | 'update' | 'trash' | 'restore' | 'firstPage' | 'deepPage' | 'login' | 'register';
+export type Route = 'list' | 'sharedList' | 'get' | 'create' | 'idempotentCreate' | 'update' | 'trash' | 'restore' | 'toggleRecurring' | 'firstPage' | 'deepPage' | 'login' | 'register';
 
 /** The register flood comes from this many client addresses (X-Forwarded-For; the API trusts 127.0.0.1). */
 export const FLOOD_ADDRESSES = 4;
@@ -76,6 +76,8 @@ export function requestStreams(fixture: Fixture): Record<Route, RequestStream> {
     // DELETE moves the user's task to the trash, POST restore brings it back: run as a pair.
     trash: (i) => ({ method: 'DELETE', path: `/api/v1/tasks/${user(i).taskId}`, headers: bearer(user(i).token) }),
     restore: (i) => ({ method: 'POST', path: `/api/v1/tasks/${user(i).taskId}/restore`, headers: bearer(user(i).token) }),
+    // Completing the user's daily task: an occurrence recorded, the due date a day later, still pending.
+    toggleRecurring: (i) => ({ method: 'POST', path: `/api/v1/tasks/${user(i).recurringTaskId}/toggle`, headers: bearer(user(i).token) }),
     firstPage: () => ({ method: 'GET', path: `/api/v1/tasks?limit=${PAGE_SIZE}`, headers: bearer(heavy.token) }),
     deepPage: () => ({
       method: 'GET',

@@ -70,6 +70,7 @@ const STATEMENT_ROUTES: Array<[Route, string, boolean]> = [
   // The same tasks: what DELETE moved to the trash, restore brings back.
   ['trash', 'DELETE /api/v1/tasks/{id}', true],
   ['restore', 'POST /api/v1/tasks/{id}/restore', true],
+  ['toggleRecurring', 'POST /api/v1/tasks/{id}/toggle of a recurring task', true],
 ];
 
 async function main(): Promise<void> {

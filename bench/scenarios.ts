@@ -150,6 +150,7 @@ function comparisons(ctx: Context): Comparison[] {
     },
     versusBaseline('update', 'PATCH /api/v1/tasks/{id} (title, status, priority)', 0.65, 'update'),
     { ...trash, a: thenRestore(trash.a), b: thenRestore(trash.b) },
+    versusBaseline('toggleRecurring', 'POST /api/v1/tasks/{id}/toggle of a daily task: the occurrence recorded, the due date moved on, the activity entry', 0.6, 'toggleRecurring'),
   ];
 }
 

@@ -25,7 +25,13 @@ export interface BenchUser {
   /** One of the user's categories and one of their tasks, for POST and GET/PATCH. */
   categoryId: string;
   taskId: string;
+  /** The user's recurring task (daily, RECURRING_DUE_DATE onwards), for the recurring toggle. */
+  recurringTaskId: string;
 }
+
+/** Every bench user's recurring task: daily at 09:00 UTC from this due date, with no end. */
+export const RECURRING_DUE_DATE = '2027-01-04T09:00:00.000Z';
+const RECURRENCE = { rule: 'FREQ=DAILY', timeZone: 'UTC', repeatFrom: 'due', startsAt: RECURRING_DUE_DATE };
 
 export interface Fixture {
   password: string;
@@ -138,6 +144,16 @@ export async function seed(client: pg.Client, size: SeedSize): Promise<Fixture> 
        from unnest($1::uuid[], $2::text[]) as s(user_id, token_hash)`,
     [sessionOf.map((u) => u.id), tokens.map(hashSessionToken)],
   );
+  // One recurring task per user, the target of the recurring toggle; created long ago, so it is
+  // never the newest task the other scenarios pick.
+  const { rows: recurring } = await client.query<{ user_id: string; id: string }>(
+    `insert into tasks (title, due_date, recurrence, user_id, created_by_id, created_at, updated_at)
+     select 'Daily stand-up', $1::timestamptz, $2::jsonb, u.id, u.id, now() - interval '400 days', now() - interval '400 days'
+       from users u
+     returning user_id, id`,
+    [RECURRING_DUE_DATE, JSON.stringify(RECURRENCE)],
+  );
+  const recurringOf = new Map(recurring.map((row) => [row.user_id, row.id]));
   // One category and the newest task of each user: the targets of POST, GET one and PATCH.
   const { rows: picks } = await client.query<{ user_id: string; category_id: string; task_id: string }>(
     `select u.id as user_id,
@@ -153,6 +169,7 @@ export async function seed(client: pg.Client, size: SeedSize): Promise<Fixture> 
     token: tokens[i],
     categoryId: pick.get(account.id)!.category_id,
     taskId: pick.get(account.id)!.task_id,
+    recurringTaskId: recurringOf.get(account.id)!,
   }));
   const { rows: [shared] } = await client.query<{ id: string }>(
     `select t.id from tasks t join category_members m on m.category_id = t.category_id
@@ -180,6 +197,7 @@ export async function seed(client: pg.Client, size: SeedSize): Promise<Fixture> 
       token: tokens.at(-1)!,
       categoryId: pick.get(member.id)!.category_id,
       taskId: pick.get(member.id)!.task_id,
+      recurringTaskId: recurringOf.get(member.id)!,
       sharedTaskId: shared.id,
       sharedRows: size.sharedDeepRows,
       sharedCursors,

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { RequestSpec, RequestStream, Route } from './requests.js';
 import { send, type Reply } from './requests.js';
-import { PAGE_SIZE, type Fixture } from './seed.js';
+import { PAGE_SIZE, RECURRING_DUE_DATE, type Fixture } from './seed.js';
 
 /**
  * Before anything is timed: the API and the baseline must answer the same requests with the same
@@ -119,6 +119,23 @@ export async function verifyEquivalence(
     throw new Error(`GET /tasks/{id}/activity: entries ${actions}, expected restore, delete, update, create`);
   }
   checks.push('activity of each task (create, update, delete by its writer, restore by the other side): same entries and changes (ids and timestamps masked)');
+
+  // A recurring task: each side completes its user's daily task (both due on the same day), which
+  // moves it to the next day; the answers and the activity entries (with the occurrence) match.
+  // Two users (two tasks due alike): their own names are the one difference to leave out.
+  const anyUser = (reply: Reply): Reply => ({
+    ...reply,
+    body: JSON.parse(JSON.stringify(reply.body).replace(/"bench_\d+"/g, '"bench_n"').replace(/"Bench User \d+"/g, '"Bench User n"')),
+  });
+  const toggledA = await send(api, streams.toggleRecurring(0));
+  const toggledB = await send(baseline, streams.toggleRecurring(1));
+  expectSame('POST /tasks/{id}/toggle of a recurring task', anyUser(masked(toggledA)), anyUser(masked(toggledB)), 200);
+  if ((toggledA.body as { dueDate: string }).dueDate === RECURRING_DUE_DATE) {
+    throw new Error('POST /tasks/{id}/toggle of a recurring task: the due date did not move on');
+  }
+  const recurringLog = (i: number) => send(api, { ...streams.toggleRecurring(i), method: 'GET', path: `/api/v1/tasks/${fixture.users[i].recurringTaskId}/activity?limit=1` });
+  expectSame('GET /tasks/{id}/activity of the recurring tasks', anyUser(masked(await recurringLog(0))), anyUser(masked(await recurringLog(1))), 200);
+  checks.push('POST /tasks/{id}/toggle of a recurring task: same status and body, the due date moved on; its activity entry (with the occurrence) the same on both sides');
 
   const login = await send(api, streams.login(0));
   if (login.status !== 200 || typeof (login.body as { accessToken?: unknown }).accessToken !== 'string') {

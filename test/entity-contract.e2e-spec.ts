@@ -45,7 +45,7 @@ beforeAll(async () => {
     {
       entity: Task,
       schema: 'TaskResponse',
-      renamed: { category: 'categoryId' },
+      renamed: { category: 'categoryId', parent: 'parentId' },
       internal: { user: 'the owner is the caller', priorityRank: 'a sort key derived from priority', labelKeys: 'the labels lower-cased, for matching' },
       sample: async () => task as unknown as Record<string, unknown>,
     },
@@ -129,7 +129,8 @@ describe('every field of the task bodies is stored and read back', () => {
     for (const [field, property] of bodyFields(schemaName)) {
       // Every field documents an example: it is what client generators and this test send. Ids
       // of other resources must name real ones the caller may use.
-      const value = field === 'categoryId' ? categoryId : field === 'assigneeId' ? owner.id : property.example;
+      const parentId = field === 'parentId' ? (await createTask(call, owner, { title: 'Parent' })).id : undefined;
+      const value = field === 'categoryId' ? categoryId : field === 'assigneeId' ? owner.id : field === 'parentId' ? parentId : property.example;
       expect({ field, value }).toEqual({ field, value: expect.anything() });
       // A recurring task needs a due date.
       const needs = field === 'recurrence' ? { dueDate: '2026-12-07T08:00:00Z' } : {};

@@ -53,6 +53,8 @@ describe('POST /tasks', () => {
       labels: [],
       position: expect.any(String),
       recurrence: null,
+      parentId: null,
+      subtasks: { total: 0, completed: 0 },
       categoryId: null,
       createdBy: { id: owner.id, username: owner.username, name: expect.any(String) },
       assignee: null,

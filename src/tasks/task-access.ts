@@ -26,9 +26,14 @@ export class TaskAccess {
     @Inject(Environment) private readonly environment: Environment,
   ) {}
 
+  /** Whether the caller owns the task or edits its category. */
+  canEdit(userId: string, task: ReadableTask): boolean {
+    return task.user === userId || task.memberRole === 'editor';
+  }
+
   /** 403 unless the caller owns the task or edits its category (they can read it already). */
   assertCanEdit(userId: string, task: ReadableTask): void {
-    if (task.user !== userId && task.memberRole !== 'editor') {
+    if (!this.canEdit(userId, task)) {
       throw forbiddenRole('editor', 'change its tasks');
     }
   }

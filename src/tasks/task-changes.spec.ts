@@ -18,6 +18,8 @@ const task = (overrides: Partial<TaskRow> = {}): TaskRow => ({
   position: 'a0',
   recurrence: null,
   category: null,
+  parent: null,
+  subtasks: { total: 0, completed: 0 },
   createdBy: { id: '0190f0c6-0000-7000-8000-0000000000aa', username: 'alice', name: 'Alice' },
   assignee: null,
   createdAt: earlier,

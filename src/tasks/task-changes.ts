@@ -8,7 +8,7 @@ import type { TaskRow, TaskValues } from './task.entity.js';
  * have shaped them); only those the API names or types differently are converted here.
  */
 export function taskValuesFrom(input: UpdateTaskDto, current?: Pick<TaskRow, 'dueDate' | 'recurrence'>): TaskValues {
-  const { dueDate, categoryId, assigneeId, recurrence, ...sameName } = input;
+  const { dueDate, categoryId, assigneeId, parentId, recurrence, ...sameName } = input;
   const newDueDate = dueDate === undefined ? undefined : dueDate === null ? null : new Date(dueDate);
   // Checked against the due date the write leaves, even when only the due date changes.
   const settled = settledRecurrence(recurrence, newDueDate === undefined ? (current?.dueDate ?? null) : newDueDate, current?.recurrence ?? null);
@@ -17,6 +17,7 @@ export function taskValuesFrom(input: UpdateTaskDto, current?: Pick<TaskRow, 'du
     dueDate: newDueDate,
     category: categoryId,
     assignee: assigneeId,
+    parent: parentId,
     recurrence: recurrence === undefined ? undefined : settled,
   };
 }
@@ -70,8 +71,11 @@ export function completedAtAfter(
   return current?.status === 'completed' && current.completedAt !== null ? new Date(current.completedAt) : now;
 }
 
-/** Fields every write moves on its own (the creator is the entry's actor); the activity log records what the caller changed. */
-const UNTRACKED = new Set(['id', 'version', 'createdAt', 'updatedAt', 'createdBy']);
+/**
+ * Fields every write moves on its own (the creator is the entry's actor), and the subtask counts
+ * (the subtasks' own entries say what changed); the activity log records what the caller changed.
+ */
+const UNTRACKED = new Set(['id', 'version', 'createdAt', 'updatedAt', 'createdBy', 'subtasks']);
 
 /**
  * What a change did, field by field as the API names them: `before` null for a creation. A field

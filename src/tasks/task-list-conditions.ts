@@ -19,6 +19,8 @@ export interface TaskFilters {
   q?: string;
   /** A user id, or null for unassigned tasks. */
   assignee?: string | null;
+  /** A task id (its subtasks), or null for top-level tasks. */
+  parentId?: string | null;
   /** Label keys (lower-cased), matching tasks with any or all of them. */
   labels?: { keys: string[]; match: LabelMatch };
 }

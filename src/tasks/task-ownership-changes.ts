@@ -61,7 +61,7 @@ export class TaskOwnershipChanges {
     const owner = `coalesce(task.${column('createdBy')}, task.${column('user')})`;
     await this.em.execute(
       `update "${this.em.getMetadata(Task).tableName}" task
-          set ${column('category')} = null, ${column('user')} = ${owner},
+          set ${column('category')} = null, ${column('user')} = ${owner}, ${column('parent')} = null,
               ${column('assignee')} = case when task.${column('assignee')} = ${owner} then task.${column('assignee')} end,
               ${column('position')} = place.position, ${column('updatedAt')} = ?, ${column('version')} = task.${column('version')} + 1
          from jsonb_to_recordset(?::jsonb) as place(id uuid, position text)

@@ -37,7 +37,12 @@ export class TaskSharingService {
     await this.activity.record(
       [...audience, ...creators],
       actor,
-      tasks.map((task) => ({ entityType: 'task', entityId: task.id, action: 'detach', changes: { categoryId: { from: categoryId, to: null } } })),
+      tasks.map((task) => ({
+        entityType: 'task',
+        entityId: task.id,
+        action: 'detach',
+        changes: { categoryId: { from: categoryId, to: null }, ...(task.parent !== null && { parentId: { from: task.parent, to: null } }) },
+      })),
     );
   }
 

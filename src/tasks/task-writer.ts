@@ -12,6 +12,7 @@ import { changedValues, completedAtAfter, fieldChanges } from './task-changes.js
 import { ifMatchSatisfied, taskEtag } from './task-etag.js';
 import { quotaExceeded } from '../common/errors/quota-exceeded.js';
 import { TaskAccess } from './task-access.js';
+import { TaskHierarchy, type CascadedChange } from './task-hierarchy.js';
 import { isPositionTaken, listOf, TaskPositions } from './task-positions.js';
 import type { TaskRow, TaskValues } from './task.entity.js';
 import { labelKeysOf } from './task-labels.js';
@@ -19,6 +20,8 @@ import { TaskRepository, type ReadableTask } from './task.repository.js';
 
 /** What a versioned write may set: the client's values, the owner (a move), the trash mark and the place in the list. */
 export type TaskChange = TaskValues & { user?: string; deletedAt?: Date | null; position?: string };
+
+type NewActivity = Parameters<ActivityService['record']>[2][number];
 
 export type TaskLookup = (userId: string, taskId: string) => Promise<ReadableTask | undefined>;
 
@@ -61,7 +64,40 @@ export class TaskWriter {
     private readonly access: TaskAccess,
     private readonly positions: TaskPositions,
     private readonly occurrences: TaskOccurrences,
+    private readonly hierarchy: TaskHierarchy,
   ) {}
+
+  /**
+   * What follows a task to its subtasks, in its unit of work: trashed and restored with it,
+   * completed with it, started over when a recurring task moves on. One activity entry each
+   * (a subtask is in its parent's category, so the audience is the same).
+   */
+  private async cascadeToSubtasks(taskId: string, current: ReadableTask, changes: TaskChange, advanced: boolean, now: Date): Promise<NewActivity[]> {
+    const entries = (action: ActivityAction) => (cascaded: CascadedChange[]) =>
+      cascaded.map(({ id, changes: changed }): NewActivity => ({ entityType: 'task', entityId: id, action, changes: changed }));
+    // A live task with no live subtasks has no live descendants (a live task's parent is live):
+    // nothing to trash, complete or reset. Only a restore looks for descendants in any case.
+    const hasLiveSubtasks = current.subtasks.total > 0;
+    if (changes.deletedAt instanceof Date) {
+      if (!hasLiveSubtasks) {
+        return [];
+      }
+      return entries('delete')(await this.hierarchy.trashDescendants(taskId, changes.deletedAt, now));
+    }
+    if (changes.deletedAt === null && current.deletedAt !== null) {
+      return entries('restore')(await this.hierarchy.restoreDescendants(taskId, new Date(current.deletedAt), now));
+    }
+    if (!hasLiveSubtasks) {
+      return [];
+    }
+    if (advanced) {
+      return entries('update')(await this.hierarchy.resetDescendants(taskId, now));
+    }
+    if (changes.status === 'completed') {
+      return entries('update')(await this.hierarchy.completeOpenDescendants(taskId, now));
+    }
+    return [];
+  }
 
   async apply(
     actor: RequestActor,
@@ -132,13 +168,17 @@ export class TaskWriter {
           if (!(await this.tasks.updateIfVersion(taskId, current.version, { ...changes, labelKeys, updatedAt: now }))) {
             return undefined;
           }
+          const subtasks = await this.cascadeToSubtasks(taskId, current, changes, advance !== undefined, now);
+          if (subtasks.length > 0) {
+            updated.subtasks = await this.tasks.subtaskCounts(taskId);
+          }
           const response = TaskResponse.from(updated);
           const recorded = fieldChanges(TaskResponse.from(current), response);
           if (advance) {
             const occurrenceId = await this.occurrences.record(taskId, advance.occurrence);
             recorded.occurrence = { from: null, to: { id: occurrenceId, ...OccurrenceResponse.from(advance.occurrence) } };
           }
-          await this.activity.record(audience, actor, [{ entityType: 'task', entityId: taskId, action, changes: recorded }]);
+          await this.activity.record(audience, actor, [{ entityType: 'task', entityId: taskId, action, changes: recorded }, ...subtasks]);
           return response;
         })
         .catch((error: unknown): typeof PLACE_TAKEN => {

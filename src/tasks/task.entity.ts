@@ -102,6 +102,8 @@ const LIVE = 'deleted_at is null';
 // removing a member unassigns them.
 @Index({ name: 'tasks_created_by_idx', properties: ['createdBy'] })
 @Index({ name: 'tasks_assignee_idx', properties: ['assignee'] })
+// A task's subtasks (their counts on every read, the cascades of trash, restore and completion).
+@Index({ name: 'tasks_parent_idx', properties: ['parent'] })
 // ON DELETE SET NULL and the detach on category deletion look tasks up by category alone.
 @Index({ name: 'tasks_category_id_idx', properties: ['category'] })
 // The trash list (newest first) and the retention job's scan of old trash.
@@ -140,7 +142,8 @@ export class Task {
     | 'assignee'
     | 'labels'
     | 'labelKeys'
-    | 'recurrence';
+    | 'recurrence'
+    | 'parent';
 
   @PrimaryKey(UUID_PRIMARY_KEY)
   id: string = newId();
@@ -222,6 +225,13 @@ export class Task {
   @ManyToOne({ entity: () => Category, deleteRule: 'set null', nullable: true })
   category: Rel<Category> | null = null;
 
+  /**
+   * The task this one is a step of: in the same category (or both in none), at most four levels
+   * deep, never its own descendant (TaskHierarchy). Trashed, restored and completed with it.
+   */
+  @ManyToOne({ entity: () => Task, deleteRule: 'set null', nullable: true })
+  parent: Rel<Task> | null = null;
+
   @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 
@@ -254,9 +264,10 @@ export class Task {
  * Adding a property to the entity adds it here: creation (TasksService.create) fails to compile
  * until it sets it, and test/entity-contract.e2e-spec.ts fails until the response carries it.
  */
-export type TaskRecord = Omit<Task, 'user' | 'category' | 'createdBy' | 'assignee' | typeof EntityRepositoryType | typeof OptionalProps> & {
+export type TaskRecord = Omit<Task, 'user' | 'category' | 'parent' | 'createdBy' | 'assignee' | typeof EntityRepositoryType | typeof OptionalProps> & {
   user: string;
   category: string | null;
+  parent: string | null;
   createdBy: string | null;
   assignee: string | null;
 };
@@ -277,4 +288,11 @@ type DatesOrIsoText<T> = { [K in keyof T]: T[K] extends Date ? Date | string : T
 export type TaskRow = Omit<DatesOrIsoText<TaskRecord>, 'createdBy' | 'assignee'> & {
   createdBy: UserSummary | null;
   assignee: UserSummary | null;
+  /** Its live subtasks, counted by the read. */
+  subtasks: SubtaskCounts;
 };
+
+export interface SubtaskCounts {
+  total: number;
+  completed: number;
+}

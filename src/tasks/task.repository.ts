@@ -16,7 +16,7 @@ import { userSummarySql, type UserSummary } from '../users/dto/user-summary.dto.
 import { User } from '../users/user.entity.js';
 import { CategoryMember } from '../categories/category-member.entity.js';
 import type { SortSpec } from './task-sort.js';
-import { Task, type TaskRecord, type TaskRow, type TaskValues } from './task.entity.js';
+import { Task, type SubtaskCounts, type TaskRecord, type TaskRow, type TaskValues } from './task.entity.js';
 
 export type { TaskFilters, TaskScope };
 
@@ -59,6 +59,9 @@ function liveTasksWhere(branch: ScopeBranch, filters: TaskFilters, { now, bind, 
   }
   if (filters.assignee !== undefined) {
     conditions.push({ assignee: filters.assignee === null ? null : bind(filters.assignee) });
+  }
+  if (filters.parentId !== undefined) {
+    conditions.push({ parent: filters.parentId === null ? null : bind(filters.parentId) });
   }
   if (filters.labels) {
     // && and @> on the label keys, which the (owner or category, label_keys) GIN indexes serve.
@@ -137,7 +140,24 @@ export class TaskRepository extends EntityRepository<Task> {
         }
         return raw(`${property.runtimeType === 'Date' ? isoText(column) : column} as "${property.name}"`);
       });
-    return em.createQueryBuilder(Task, 'task', connection).select(columns);
+    return em.createQueryBuilder(Task, 'task', connection).select([...columns, raw(`${this.subtaskCountsSql('task')} as "subtasks"`)]);
+  }
+
+  /** The live subtasks of a task and how many are completed, as reads answer them. */
+  async subtaskCounts(taskId: string): Promise<SubtaskCounts> {
+    const [row] = await this.getEntityManager().execute<Array<{ subtasks: SubtaskCounts }>>(
+      `select ${this.subtaskCountsSql('task')} as subtasks from (select ?::uuid as "${this.column('id')}") task`,
+      [taskId],
+    );
+    return row.subtasks;
+  }
+
+  /** The live subtasks of the task `alias` names, and how many are completed: one probe of tasks_parent_idx. */
+  private subtaskCountsSql(alias: string): string {
+    const table = this.getEntityManager().getMetadata(Task).tableName;
+    const [parent, status, deletedAt, id] = (['parent', 'status', 'deletedAt', 'id'] as const).map((property) => `"${this.column(property)}"`);
+    return `(select json_build_object('total', count(*), 'completed', count(*) filter (where sub.${status} = 'completed'))
+      from "${table}" sub where sub.${parent} = ${alias}.${id} and sub.${deletedAt} is null)`;
   }
 
   /** A task outside the trash, if the user can read it (theirs, or in a category shared with them). */

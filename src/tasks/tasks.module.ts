@@ -11,6 +11,7 @@ import { TaskOccurrences } from './recurrence/task-occurrences.js';
 import { Task } from './task.entity.js';
 import { TaskBatchService } from './task-batch.service.js';
 import { TaskAccess } from './task-access.js';
+import { TaskHierarchy } from './task-hierarchy.js';
 import { TaskOwnershipChanges } from './task-ownership-changes.js';
 import { TaskPositions } from './task-positions.js';
 import { TaskSharingService } from './task-sharing.service.js';
@@ -32,6 +33,7 @@ import { TrashService } from './trash.service.js';
     TaskWriter,
     TaskBatchService,
     TaskAccess,
+    TaskHierarchy,
     TaskOwnershipChanges,
     TaskPositions,
     TaskOccurrences,

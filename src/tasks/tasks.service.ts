@@ -18,6 +18,7 @@ import { TaskResponse, type TaskStatsResponse } from './dto/task-response.dto.js
 import type { UpdateTaskDto } from './dto/update-task.dto.js';
 import { completedAtAfter, fieldChanges, taskValuesFrom } from './task-changes.js';
 import { TaskAccess } from './task-access.js';
+import { TaskHierarchy } from './task-hierarchy.js';
 import { labelKeysOf } from './task-labels.js';
 import { isPositionTaken, listOf, TaskPositions } from './task-positions.js';
 import type { TaskRecord } from './task.entity.js';
@@ -49,11 +50,13 @@ export class TasksService {
     private readonly activity: ActivityService,
     private readonly unitOfWork: UnitOfWork,
     private readonly positions: TaskPositions,
+    private readonly hierarchy: TaskHierarchy,
     @Inject(Environment) private readonly environment: Environment,
   ) {}
 
   async create(actor: RequestActor, input: CreateTaskDto): Promise<TaskResponse> {
     const placed = await this.access.place(actor.userId, taskValuesFrom(input));
+    await this.hierarchy.check(actor.userId, placed.values);
     const { user: owner = actor.userId, ...values } = placed.values;
     const now = new Date();
     const status = values.status ?? 'pending';
@@ -71,6 +74,7 @@ export class TasksService {
       labelKeys: labelKeysOf(values.labels ?? []),
       recurrence: values.recurrence ?? null,
       category: values.category ?? null,
+      parent: values.parent ?? null,
       completedAt: completedAtAfter(undefined, status, now),
       createdAt: now,
       updatedAt: now,
@@ -85,7 +89,7 @@ export class TasksService {
         if (!inserted) {
           throw quotaExceeded(limit, 'tasks');
         }
-        const response = TaskResponse.from({ ...task, ...inserted });
+        const response = TaskResponse.from({ ...task, ...inserted, subtasks: { total: 0, completed: 0 } });
         await this.activity.record(audience, actor, [
           { entityType: 'task', entityId: task.id, action: 'create', changes: fieldChanges(null, response) },
         ]);
@@ -132,7 +136,11 @@ export class TasksService {
   }
 
   update(actor: RequestActor, taskId: string, changes: UpdateTaskDto, ifMatch?: string): Promise<TaskResponse> {
-    return this.writer.apply(actor, taskId, ifMatch, 'update', this.findLive, async (current) => (await this.access.place(actor.userId, taskValuesFrom(changes, current), current)).values);
+    return this.writer.apply(actor, taskId, ifMatch, 'update', this.findLive, async (current) => {
+      const { values } = await this.access.place(actor.userId, taskValuesFrom(changes, current), current);
+      await this.hierarchy.check(actor.userId, values, current);
+      return values;
+    });
   }
 
   /** completed -> pending, anything else -> completed (for a recurring task: on to its next due date). */
@@ -173,6 +181,7 @@ export class TasksService {
       overdue: query.overdue,
       q: query.q,
       assignee: assigneeFilter(userId, query.assignee),
+      parentId: query.parentId === undefined ? undefined : query.parentId.toLowerCase() === 'none' ? null : query.parentId.toLowerCase(),
       labels: query.labels?.length ? { keys: [...new Set(labelKeysOf(query.labels))].toSorted(), match: query.labelMatch ?? 'any' } : undefined,
     };
     const sort = query.sort ?? '-createdAt';

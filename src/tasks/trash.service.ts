@@ -54,7 +54,11 @@ export class TrashService {
 
   /** Back with its fields and a new version; 404 unless it is in the caller's trash. */
   restore(actor: RequestActor, taskId: string, ifMatch?: string): Promise<TaskResponse> {
-    return this.writer.apply(actor, taskId, ifMatch, 'restore', this.findTrashed, async () => ({ deletedAt: null }));
+    // A subtask restored without its parent (still in the trash, or gone) comes back as a top-level task.
+    return this.writer.apply(actor, taskId, ifMatch, 'restore', this.findTrashed, async (current) => ({
+      deletedAt: null,
+      ...(current.parent !== null && !(await this.tasks.findLive(actor.userId, current.parent)) && { parent: null }),
+    }));
   }
 
   /** Deletes a trashed task for good; its activity entries stay until ACTIVITY_RETENTION. */

@@ -77,8 +77,23 @@ export function bodyArbitrary(schema: Schema, slow: boolean, hints: Hints = PROP
   const valid = validObject(schema, hints);
   const required = (schema.required as string[] | undefined) ?? [];
   const known = new Set(Object.keys((schema.properties as Record<string, unknown> | undefined) ?? {}));
+  // A valid body with the required properties and one optional one: with many optional fields, a
+  // body carrying most of them rarely has every one acceptable together (a parent in the same
+  // list, a due date beside a recurrence...), and writes must also succeed.
+  const optional = [...known].filter((name) => !required.includes(name));
+  const properties = (schema.properties as Record<string, Schema> | undefined) ?? {};
+  const oneField = optional.length > 1
+    ? [{
+        weight: Math.ceil(validWeight / 2),
+        arbitrary: fc
+          .constantFrom(...optional)
+          .chain((name) => validObject({ ...schema, properties: Object.fromEntries(Object.entries(properties).filter(([key]) => key === name || required.includes(key))) }, hints))
+          .map((value): BodyCase => ({ kind: 'valid', value })),
+      }]
+    : [];
   const cases: Array<fc.WeightedArbitrary<BodyCase>> = [
     { weight: validWeight, arbitrary: valid.map((value) => ({ kind: 'valid', value })) },
+    ...oneField,
     {
       weight: 2,
       arbitrary: fc
@@ -158,7 +173,7 @@ interface IdMarkers {
 }
 
 const ID_MARKERS: Record<string, IdMarkers> = {
-  tasks: { own: [['task', 6], ['sharedTask', 2]], other: 'otherTask' },
+  tasks: { own: [['liveTask', 4], ['task', 2], ['sharedTask', 2]], other: 'otherTask' },
   categories: { own: [['category', 6], ['sharedCategory', 1], ['joinedCategory', 1]], other: 'otherCategory' },
   // A category's members and invitations: mostly one that has some, sometimes one that may not.
   sharing: { own: [['sharedCategory', 5], ['category', 2], ['joinedCategory', 1]], other: 'otherCategory' },

@@ -23,6 +23,8 @@ export type MarkerKind =
   // earlierTask/laterTask: another live task of the list of the task in the path, placed before
   // or after it (the neighbours of a move).
   | 'earlierTask' | 'laterTask'
+  // liveTask: one of the caller's tasks outside the trash (task: any of theirs, trashed ones too).
+  | 'liveTask'
   // freshIdempotencyKey: an Idempotency-Key no earlier request sent.
   | 'freshIdempotencyKey';
 
@@ -133,6 +135,16 @@ export const PROPERTY_HINTS: Hints = {
     { weight: 1, arbitrary: fc.uuid() },
     { weight: 1, arbitrary: fc.constant(null) },
   ),
+  // Subtasks: mostly one of the caller's tasks (in whatever list), shared or others' tasks, unknown ids, none.
+  // null (top-level) most often: a random parent of the caller's is often in another list, so
+  // bodies carrying one rarely pass, and patches must also get through.
+  parentId: fc.oneof(
+    { weight: 3, arbitrary: marker('task') },
+    { weight: 1, arbitrary: marker('sharedTask') },
+    { weight: 1, arbitrary: marker('otherTask') },
+    { weight: 1, arbitrary: fc.uuid() },
+    { weight: 8, arbitrary: fc.constant(null) },
+  ),
   // The caller (always allowed), a member (allowed in a category they share), a stranger, nobody.
   assigneeId: fc.oneof(
     { weight: 2, arbitrary: marker('self') },
@@ -146,9 +158,10 @@ export const PROPERTY_HINTS: Hints = {
   before: fc.oneof({ weight: 16, arbitrary: marker('laterTask') }, { weight: 1, arbitrary: marker('task') }, { weight: 1, arbitrary: marker('sharedTask') }, { weight: 1, arbitrary: marker('otherTask') }, { weight: 1, arbitrary: fc.uuid() }),
   rule: recurrenceRule,
   timeZone,
+  // Null (no recurrence) most often: a rule needs a due date in the same body or on the task.
   recurrence: fc.oneof(
-    { weight: 3, arbitrary: fc.record({ rule: recurrenceRule, timeZone, repeatFrom: fc.constantFrom('due', 'completion', 'start'), startsAt: dateTime }, { requiredKeys: ['rule', 'timeZone'] }) },
-    { weight: 1, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: fc.record({ rule: recurrenceRule, timeZone, repeatFrom: fc.constantFrom('due', 'completion', 'start'), startsAt: dateTime }, { requiredKeys: ['rule', 'timeZone'] }) },
+    { weight: 3, arbitrary: fc.constant(null) },
   ),
   password: fc.oneof(marker('password'), marker('password'), fc.string({ minLength: 8, maxLength: 40 })),
   currentPassword: fc.oneof(marker('password'), fc.string({ minLength: 8, maxLength: 40 })),

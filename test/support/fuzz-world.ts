@@ -237,8 +237,8 @@ export class FuzzWorld {
     return (row?.failures ?? 0) >= validateEnvironment(process.env).LOGIN_FAILURES_PER_ACCOUNT;
   }
 
-  private async ids(table: 'tasks' | 'categories' | 'sessions' | 'trash' | 'webhooks', userId: string, exclude = ''): Promise<string[]> {
-    const from = table === 'trash' ? 'tasks where deleted_at is not null and' : `${table} where`;
+  private async ids(table: 'tasks' | 'live' | 'categories' | 'sessions' | 'trash' | 'webhooks', userId: string, exclude = ''): Promise<string[]> {
+    const from = table === 'trash' ? 'tasks where deleted_at is not null and' : table === 'live' ? 'tasks where deleted_at is null and' : `${table} where`;
     const rows = await sql<{ id: string }>(this.app, `select id::text from ${from} user_id = ? and id::text <> ? order by id`, [userId, exclude]);
     return rows.map((row) => row.id);
   }
@@ -255,6 +255,7 @@ export class FuzzWorld {
     const target = this.loginTarget;
     switch (value.kind) {
       case 'task': return pickFrom(await this.ids('tasks', owner.id));
+      case 'liveTask': return pickFrom(await this.ids('live', owner.id));
       case 'category': return pickFrom(await this.ids('categories', owner.id));
       case 'session': return pickFrom(await this.ids('sessions', owner.id, owner.sessionId));
       case 'otherTask': return pickFrom(await this.ids('tasks', this.other.id));

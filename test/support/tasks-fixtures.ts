@@ -17,6 +17,8 @@ export interface TaskBody {
   position: string;
   recurrence: { rule: string; timeZone: string; repeatFrom: 'due' | 'completion'; startsAt: string } | null;
   categoryId: string | null;
+  parentId: string | null;
+  subtasks: { total: number; completed: number };
   createdBy: { id: string; username: string; name: string } | null;
   assignee: { id: string; username: string; name: string } | null;
   createdAt: string;

@@ -92,6 +92,11 @@ export class ListTasksQuery {
   @Matches(UUID_OR_NONE, { message: 'categoryId must be a UUID or "none"' })
   categoryId?: string;
 
+  @ApiProperty({ required: false, description: 'A task id (its direct subtasks), or `none` for top-level tasks only' })
+  @IsOptional()
+  @Matches(UUID_OR_NONE, { message: 'parentId must be a UUID or "none"' })
+  parentId?: string;
+
   @ApiProperty({ required: false, example: 'me', description: '`me`, `none` (unassigned) or a user id' })
   @IsOptional()
   @Matches(ME_NONE_OR_UUID, { message: 'assignee must be me, none or a user id' })

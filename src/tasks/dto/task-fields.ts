@@ -91,6 +91,13 @@ export const NeighbourIdField = (field: string, description: string) =>
     IsUUID('all', { message: `${field} must be a task id (a UUID)` }),
   );
 
+export const ParentIdField = () =>
+  NullableIdField(
+    'parentId',
+    '0192f0c1-7b1e-7c3a-9d2e-4f5a6b7c8d9e',
+    'A live task you can edit, in the same category (or both in none), to make this one its subtask; at most four levels deep. null makes it a top-level task',
+  );
+
 export const CategoryIdField = () =>
   NullableIdField('categoryId', '3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b', "One of the caller's categories, or one shared with them as editor; null for none");
 

@@ -7,6 +7,14 @@ import { RecurrenceResponse } from './recurrence.dto.js';
 const iso = (instant: Date | string) => (typeof instant === 'string' ? instant : instant.toISOString());
 const isoOrNull = (instant: Date | string | null) => (instant === null ? null : iso(instant));
 
+export class SubtaskCountsResponse {
+  @ApiProperty({ example: 3 })
+  total: number;
+
+  @ApiProperty({ example: 1 })
+  completed: number;
+}
+
 export class TaskResponse {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -44,6 +52,12 @@ export class TaskResponse {
   @ApiProperty({ type: String, format: 'uuid', nullable: true })
   categoryId: string | null;
 
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The task this one is a subtask of, or null' })
+  parentId: string | null;
+
+  @ApiProperty({ type: SubtaskCountsResponse, description: 'Its live subtasks (direct ones), and how many of them are completed' })
+  subtasks: SubtaskCountsResponse;
+
   @ApiProperty({ type: UserSummary, nullable: true, description: 'Who created it; null once that account is deleted' })
   createdBy: UserSummary | null;
 
@@ -76,6 +90,8 @@ export class TaskResponse {
       position: task.position,
       recurrence: task.recurrence === null ? null : RecurrenceResponse.from(task.recurrence),
       categoryId: task.category,
+      parentId: task.parent,
+      subtasks: { total: task.subtasks.total, completed: task.subtasks.completed },
       createdBy: task.createdBy,
       assignee: task.assignee,
       createdAt: iso(task.createdAt),

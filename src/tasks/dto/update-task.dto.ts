@@ -1,6 +1,6 @@
 import type { TaskPriority, TaskStatus } from '../task-enums.js';
 import { RecurrenceDto, RecurrenceField } from './recurrence.dto.js';
-import { AssigneeIdField, CategoryIdField, DescriptionField, DueDateField, LabelsField, PriorityField, StatusField, TitleField } from './task-fields.js';
+import { AssigneeIdField, CategoryIdField, ParentIdField, DescriptionField, DueDateField, LabelsField, PriorityField, StatusField, TitleField } from './task-fields.js';
 
 /** Any subset of the create fields; `null` clears description, dueDate, categoryId or assigneeId. */
 export class UpdateTaskDto {
@@ -27,6 +27,9 @@ export class UpdateTaskDto {
 
   @CategoryIdField()
   categoryId?: string | null;
+
+  @ParentIdField()
+  parentId?: string | null;
 
   @AssigneeIdField()
   assigneeId?: string | null;
