@@ -1,5 +1,6 @@
 import { registerAndLogin, type TestAccount } from './support/accounts.js';
 import { apiTest } from './support/api-test.js';
+import { changesPage } from './support/change-feed.js';
 import { createTask, expectProblem, MISSING_ID, sql } from './support/tasks-fixtures.js';
 
 const api = apiTest();
@@ -161,5 +162,21 @@ describe('recurring tasks', () => {
     const rows = await occurrenceRows(task);
     expect(rows.map((row) => new Date(row.due_date).toISOString())).toEqual(['2027-01-04T08:00:00.000Z', '2027-01-05T08:00:00.000Z', '2027-01-06T08:00:00.000Z']);
     expect((await api.call(owner, 'GET', `/tasks/${task.id}`)).json()).toMatchObject({ dueDate: '2027-01-07T08:00:00.000Z', version: 4 });
+  });
+
+  it('a batch and the change feed carry recurrence, occurrences and subtasks as the single routes do', async () => {
+    const start = await changesPage(api.call, owner);
+    const parent = await recurring('FREQ=DAILY', '2027-01-04T08:00:00Z');
+    const response = await api.call(owner, 'POST', '/tasks/batch', {
+      payload: { operations: [{ op: 'create', body: { title: 'Step', parentId: parent.id, labels: ['Daily'] } }, { op: 'toggle', id: parent.id }] },
+    });
+    const { results } = response.json();
+    expect(results.map((result: { status: number }) => result.status)).toEqual([201, 200]);
+    expect(results[0].body).toMatchObject({ parentId: parent.id, labels: ['Daily'] });
+    expect(results[1].body).toMatchObject({ status: 'pending', dueDate: '2027-01-05T08:00:00.000Z', subtasks: { total: 1, completed: 0 } });
+    expect(await occurrenceRows(parent)).toHaveLength(1);
+
+    const feed = await changesPage(api.call, owner, start.cursor);
+    expect(feed.changes.find((change) => change.entityId === parent.id)?.data).toEqual((await api.call(owner, 'GET', `/tasks/${parent.id}`)).json());
   });
 });

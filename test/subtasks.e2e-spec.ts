@@ -122,4 +122,14 @@ describe('subtasks', () => {
     expect((await api.call(owner, 'DELETE', `/categories/${category.id}`)).statusCode).toBe(204);
     expect(await read(child.id)).toMatchObject({ categoryId: null, parentId: null });
   });
+
+  it('two concurrent re-parentings that would close a loop: one lands, the other is refused', async () => {
+    for (let round = 0; round < 3; round++) {
+      const [a, b] = [await task({ title: `A${round}` }), await task({ title: `B${round}` })];
+      const answers = await Promise.all([patch(a.id, { parentId: b.id }), patch(b.id, { parentId: a.id })]);
+      expect(answers.map((answer) => answer.statusCode).sort()).toEqual([200, 400]);
+      const [readA, readB] = [await read(a.id), await read(b.id)];
+      expect([readA.parentId, readB.parentId].filter((parentId) => parentId !== null)).toHaveLength(1);
+    }
+  });
 });

@@ -68,11 +68,20 @@ export class TaskHierarchy {
     if (parent.category !== categoryAfter || (categoryAfter === null && parent.user !== (current?.user ?? userId))) {
       throw parentProblem('parentId must be in the same category as the task (or both in none)');
     }
-    const ancestors = await this.ancestorsOf(parent.id);
-    if (current && ancestors.includes(current.id)) {
+    await this.checkPlace(current?.id, parent.id);
+  }
+
+  /**
+   * No cycle and no fifth level once `taskId` (undefined for a new task) hangs under `parentId`.
+   * Run again inside the write, after the list owner's lock (TaskWriter), so two concurrent
+   * re-parentings in one list see each other and cannot close a loop.
+   */
+  async checkPlace(taskId: string | undefined, parentId: string): Promise<void> {
+    const ancestors = await this.ancestorsOf(parentId);
+    if (taskId !== undefined && ancestors.includes(taskId)) {
       throw parentProblem('parentId cannot be the task itself or one of its subtasks');
     }
-    const levelsBelow = current ? await this.levelsBelow(current.id) : 0;
+    const levelsBelow = taskId === undefined ? 0 : await this.levelsBelow(taskId);
     if (ancestors.length + 1 + levelsBelow > MAX_TASK_DEPTH) {
       throw parentProblem(`subtasks nest at most ${MAX_TASK_DEPTH} levels deep (this would make ${ancestors.length + 1 + levelsBelow})`);
     }

@@ -165,6 +165,13 @@ export class TaskWriter {
             await this.positions.lockOwner(current.user);
             changes.position = updated.position = await placeInList(current);
           }
+          if (changes.parent !== undefined && changes.parent !== null) {
+            // Re-parentings of one list wait for each other here, then check the committed tree.
+            if (!changesList && !placeInList) {
+              await this.positions.lockOwner(current.user);
+            }
+            await this.hierarchy.checkPlace(taskId, changes.parent);
+          }
           if (!(await this.tasks.updateIfVersion(taskId, current.version, { ...changes, labelKeys, updatedAt: now }))) {
             return undefined;
           }

@@ -55,7 +55,10 @@ export class TaskResponse {
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The task this one is a subtask of, or null' })
   parentId: string | null;
 
-  @ApiProperty({ type: SubtaskCountsResponse, description: 'Its live subtasks (direct ones), and how many of them are completed' })
+  @ApiProperty({
+    type: SubtaskCountsResponse,
+    description: "Its live subtasks (direct ones) and how many are completed, counted when read: a subtask's change does not move this task's version or ETag",
+  })
   subtasks: SubtaskCountsResponse;
 
   @ApiProperty({ type: UserSummary, nullable: true, description: 'Who created it; null once that account is deleted' })
