@@ -41,9 +41,9 @@ export class TaskHierarchy {
   }
 
   /**
-   * Refuses (400 naming the field) a parent the caller cannot edit, in another category, the task
-   * itself or one of its descendants, or deeper than MAX_TASK_DEPTH; and a category change that
-   * would split a task from its parent or its subtasks. `values` are the placed values (final category).
+   * Refuses (400 naming the field) a parent the caller cannot edit or in another category, a new
+   * task deeper than MAX_TASK_DEPTH, and a category change that would split a task from its parent
+   * or its subtasks. `values` are the placed values (final category).
    */
   async check(userId: string, values: TaskValues, current?: ReadableTask): Promise<void> {
     const categoryAfter = values.category !== undefined ? values.category : (current?.category ?? null);
@@ -68,7 +68,11 @@ export class TaskHierarchy {
     if (parent.category !== categoryAfter || (categoryAfter === null && parent.user !== (current?.user ?? userId))) {
       throw parentProblem('parentId must be in the same category as the task (or both in none)');
     }
-    await this.checkPlace(current?.id, parent.id);
+    // A change of parent is checked for cycles and depth inside its write, after the list owner's
+    // lock (TaskWriter); a new task has no subtasks to loop through, only a depth to respect.
+    if (current === undefined) {
+      await this.checkPlace(undefined, parent.id);
+    }
   }
 
   /**
