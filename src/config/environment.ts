@@ -83,6 +83,15 @@ export class Environment {
   )
   DATABASE_REPLICA_URLS?: string;
 
+  /**
+   * Where the change feed's LISTEN connection goes; unset: DATABASE_URL. Set it when DATABASE_URL
+   * is a transaction-mode pooler (PgBouncer), which cannot keep a LISTEN: to the primary's own
+   * address, or a session-mode route to it (deploy/ha-cluster.sh uses HAProxy's primary port).
+   */
+  @IsOptional()
+  @IsPostgresUrl('DATABASE_LISTEN_URL must look like postgres://user:password@host:5432/database')
+  DATABASE_LISTEN_URL?: string;
+
   @IntegerSetting(1, 1000)
   DATABASE_POOL_SIZE = 10;
 

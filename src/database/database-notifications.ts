@@ -54,7 +54,7 @@ export class DatabaseNotifications implements OnModuleDestroy {
   }
 
   private async connect(): Promise<pg.Client> {
-    const url = this.environment.DATABASE_URL!;
+    const url = this.environment.DATABASE_LISTEN_URL ?? this.environment.DATABASE_URL!;
     const client = new pg.Client({ connectionString: url, ssl: sslOptionsFor(url), connectionTimeoutMillis: this.environment.DATABASE_ACQUIRE_TIMEOUT_MS });
     client.on('notification', ({ channel, payload }) => this.listeners.get(channel)?.forEach((listener) => listener(payload ?? '')));
     const lost = (error?: Error) => {

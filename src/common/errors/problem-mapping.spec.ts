@@ -1,6 +1,7 @@
 import {
   CheckConstraintViolationException,
   ConnectionException,
+  DriverException,
   ForeignKeyConstraintViolationException,
   LockWaitTimeoutException,
   NotFoundError,
@@ -114,6 +115,12 @@ describe('mapErrorToProblem', () => {
     ['a server starting up', new Error('the database system is starting up')],
     ['a server shutting down', new Error('FATAL: The database system is shutting down')],
     ['an error from another realm (no Error prototype)', { message: 'Connection terminated due to connection timeout' }],
+    ['a reset connection', new Error('read ECONNRESET')],
+    ['PgBouncer losing its server (08P01)', new DriverException(pgError({ code: '08P01', message: 'server conn crashed?' }))],
+    ['PgBouncer finding no primary in time (08P01)', new DriverException(pgError({ code: '08P01', message: 'query_wait_timeout' }))],
+    ['a server shut down by its failover manager (57P01)', new DriverException(pgError({ code: '57P01', message: 'terminating connection due to administrator command' }))],
+    ['a write reaching a node just demoted to standby (25006)', new DriverException(pgError({ code: '25006', message: 'cannot execute INSERT in a read-only transaction' }))],
+    ['too many connections (53300)', new DriverException(pgError({ code: '53300', message: 'sorry, too many clients already' }))],
   ])('answers %s 503 unavailable with Retry-After, naming no host', (_name, error) => {
     const mapped = mapErrorToProblem(error);
     expect(mapped).toEqual({

@@ -34,12 +34,22 @@ const FASTIFY_ERROR_DETAILS: Record<string, string> = {
   FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is too long.',
 };
 
+/**
+ * SQLSTATEs of a database that cannot take the statement right now, none of which applied it:
+ * class 08 (connection exceptions; PgBouncer sends 08P01 for its own errors such as `server conn
+ * crashed?` or `query_wait_timeout` while no primary is reachable), 57P01-57P03 (the server is
+ * shutting down, crashed or is starting), 25006 (a write reached a node that is, or has just
+ * become, a standby: during a switchover) and 53300 (too many connections).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|25006|53300)$/;
+
 /** By message, not `instanceof Error`: socket errors may come from another realm (Jest's vm, workers). */
-function isPoolExhausted(error: unknown): boolean {
-  const message = (error as { message?: unknown } | null | undefined)?.message;
+function isDatabaseUnavailable(error: unknown): boolean {
+  const { message, code } = (error ?? {}) as { message?: unknown; code?: unknown };
   return (
-    typeof message === 'string' &&
-    /timeout exceeded when trying to connect|Connection terminated|ECONNREFUSED|the database system is (starting up|shutting down)/i.test(message)
+    (typeof code === 'string' && UNAVAILABLE_SQLSTATE.test(code)) ||
+    (typeof message === 'string' &&
+      /timeout exceeded when trying to connect|Connection terminated|ECONNREFUSED|ECONNRESET|the database system is (starting up|shutting down)/i.test(message))
   );
 }
 
@@ -92,7 +102,7 @@ export function mapErrorToProblem(error: unknown): MappedProblem {
       'Retry-After': RETRY_AFTER_SECONDS,
     });
   }
-  if (error instanceof ConnectionException || isPoolExhausted(error)) {
+  if (error instanceof ConnectionException || isDatabaseUnavailable(error)) {
     return answer(problem(503, 'The database is unavailable; retry shortly.', { type: 'unavailable' }), {
       'Retry-After': RETRY_AFTER_SECONDS,
     });
