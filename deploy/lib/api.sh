@@ -19,7 +19,7 @@ spawn_api() { # instance number, 1-based
     cd "$REPO_DIR"
     env -i PATH="$PATH" HOME="${HOME:-/root}" \
       NODE_ENV=production HOST=127.0.0.1 PORT="$port" LOG_LEVEL=warn \
-      DATABASE_URL="$PRIMARY_URL" DATABASE_REPLICA_URLS="$REPLICA_READER_URL" \
+      DATABASE_URL="$PRIMARY_URL" DATABASE_REPLICA_URLS="$REPLICA_READER_URL" ${LISTEN_URL:+DATABASE_LISTEN_URL="$LISTEN_URL"} \
       ${REDIS_URL_FOR_APIS:+REDIS_URL="$REDIS_URL_FOR_APIS"} \
       TRUST_PROXY=127.0.0.1 RATE_LIMIT_PER_MINUTE="$RATE_LIMIT" REGISTER_LIMIT_PER_HOUR="$REGISTER_LIMIT" MAX_TASKS_PER_USER="$MAX_TASKS" \
       setsid "$NODE_BIN" $(production_node_flags) dist/src/main.js >> "$LOG_DIR/api-$n.log" 2>&1 < /dev/null &

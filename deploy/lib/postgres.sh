@@ -57,9 +57,9 @@ start_replica() {
   done
 }
 
-migrate() {
+migrate() { # URL of the primary (default: PRIMARY_URL)
   log "migrations on the primary (npm run db:migrate)"
-  (cd "$REPO_DIR" && env -i PATH="$PATH" HOME="${HOME:-/root}" DATABASE_URL="$PRIMARY_URL" \
+  (cd "$REPO_DIR" && env -i PATH="$PATH" HOME="${HOME:-/root}" DATABASE_URL="${1:-$PRIMARY_URL}" \
     npm run --silent db:migrate) > "$LOG_DIR/migrate.log" 2>&1 \
     || { cat "$LOG_DIR/migrate.log" >&2; die "migrations failed"; }
 }
@@ -68,8 +68,8 @@ migrate() {
 # tasks table and the public columns of users (the people on a task: id, username, name) and
 # nothing else, so a query sent to the replica by mistake fails loudly instead of reading
 # sessions or password hashes. Granted on the primary, it reaches the replica by WAL.
-grant_reader() {
-  psql_admin "$PRIMARY_PORT" -d tasktracker <<SQL
+grant_reader() { # port of the primary (default: PRIMARY_PORT)
+  psql_admin "${1:-$PRIMARY_PORT}" -d tasktracker <<SQL
 grant usage on schema public to tasktracker_reader;
 grant select on tasks to tasktracker_reader;
 grant select (id, username, name) on users to tasktracker_reader;

@@ -11,6 +11,7 @@ import { WebhookMessage } from './webhook-message.entity.js';
 import { literalHostProblem, publicOnlyLookup } from './webhook-address.js';
 import { Webhook } from './webhook.entity.js';
 import { WEBHOOK_MESSAGES_CHANNEL, WebhookRepository, type ClaimedMessage } from './webhook.repository.js';
+import { mapErrorToProblem } from '../common/errors/problem-mapping.js';
 
 const CLAIM_BATCH = 10;
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -94,7 +95,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     }
     // A round runs outside any request: it gets its own context (identity map) like one.
     this.running = RequestContext.create(this.em, () => this.deliverDue().then(() => undefined))
-      .catch((error: unknown) => this.logger.error(`Webhook round failed: ${(error as Error).message}`))
+      .catch((error: unknown) => {
+        // An error the error model knows (the database unavailable during a failover, say) is not
+        // a bug: a warning, and the next round retries. Anything else is logged as an error.
+        const outage = !mapErrorToProblem(error).unexpected;
+        this.logger[outage ? 'warn' : 'error'](`Webhook round failed: ${(error as Error).message}`);
+      })
       .finally(() => {
         this.running = undefined;
         if (this.again) {

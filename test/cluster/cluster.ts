@@ -173,13 +173,18 @@ export function closeConnections(): void {
 }
 
 /** One HTTP request; a network error or the timeout rejects, any HTTP status resolves. */
-export function httpRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<{ status: number; contentType: string; text: string }> {
+export function httpRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<{ status: number; contentType: string; headers: Record<string, string | string[] | undefined>; text: string }> {
   return new Promise((done, fail) => {
     const outgoing = request(url, { method: options.method ?? 'GET', headers: options.headers, agent, timeout: options.timeoutMs ?? 10_000 }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () =>
-        done({ status: response.statusCode ?? 0, contentType: response.headers['content-type'] ?? '', text: Buffer.concat(chunks).toString('utf8') }),
+        done({
+          status: response.statusCode ?? 0,
+          contentType: response.headers['content-type'] ?? '',
+          headers: response.headers,
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
       );
       response.on('error', fail);
     });
@@ -191,6 +196,8 @@ export function httpRequest(url: string, options: { method?: string; headers?: R
 
 export interface ApiResponse {
   status: number;
+  contentType: string;
+  headers: Record<string, string | string[] | undefined>;
   body: Record<string, unknown>;
 }
 
@@ -213,7 +220,7 @@ export async function api(
   });
   // HAProxy's own errors (502, 503) are HTML.
   const json = response.contentType.includes('json');
-  return { status: response.status, body: json && response.text ? (JSON.parse(response.text) as Record<string, unknown>) : {} };
+  return { status: response.status, contentType: response.contentType, headers: response.headers, body: json && response.text ? (JSON.parse(response.text) as Record<string, unknown>) : {} };
 }
 
 export interface Account {

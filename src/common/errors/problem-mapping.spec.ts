@@ -116,6 +116,7 @@ describe('mapErrorToProblem', () => {
     ['a server shutting down', new Error('FATAL: The database system is shutting down')],
     ['an error from another realm (no Error prototype)', { message: 'Connection terminated due to connection timeout' }],
     ['a reset connection', new Error('read ECONNRESET')],
+    ['a query on a connection that broke', new Error('Client has encountered a connection error and is not queryable')],
     ['PgBouncer losing its server (08P01)', new DriverException(pgError({ code: '08P01', message: 'server conn crashed?' }))],
     ['PgBouncer finding no primary in time (08P01)', new DriverException(pgError({ code: '08P01', message: 'query_wait_timeout' }))],
     ['a server shut down by its failover manager (57P01)', new DriverException(pgError({ code: '57P01', message: 'terminating connection due to administrator command' }))],

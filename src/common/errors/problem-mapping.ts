@@ -49,7 +49,7 @@ function isDatabaseUnavailable(error: unknown): boolean {
   return (
     (typeof code === 'string' && UNAVAILABLE_SQLSTATE.test(code)) ||
     (typeof message === 'string' &&
-      /timeout exceeded when trying to connect|Connection terminated|ECONNREFUSED|ECONNRESET|the database system is (starting up|shutting down)/i.test(message))
+      /timeout exceeded when trying to connect|Connection terminated|ECONNREFUSED|ECONNRESET|the database system is (starting up|shutting down)|is not queryable/i.test(message))
   );
 }
 
