@@ -55,7 +55,8 @@ start_etcd_cluster() {
 
 kill_etcd() { # member number
   local pid_file="$RUN_DIR/etcd-$1.pid"
-  [[ -f "$pid_file" ]] && kill -KILL "$(cat "$pid_file")" 2>/dev/null
+  if [[ -f "$pid_file" ]]; then
+    kill -KILL "$(cat "$pid_file")" 2>/dev/null || log "etcd$1 was not running"
+  fi
   rm -f "$pid_file"
-  return 0
 }

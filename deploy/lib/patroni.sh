@@ -93,12 +93,16 @@ start_nodes() {
 # SIGKILL to the node's Patroni and to its PostgreSQL (postmaster and backends: its process group),
 # as when the machine dies. Nothing renews the leader key any more: etcd expires it after ttl.
 kill_node() { # node number
-  local n="$1" postmaster
-  [[ -f "$RUN_DIR/patroni-$n.pid" ]] && kill -KILL -- "-$(cat "$RUN_DIR/patroni-$n.pid")" 2>/dev/null
-  postmaster="$(head -n 1 "$(node_dir "$n")/data/postmaster.pid" 2>/dev/null || true)"
-  [[ "$postmaster" =~ ^[0-9]+$ ]] && kill -KILL -- "-$postmaster" "$postmaster" 2>/dev/null
+  local n="$1" postmaster=""
+  if [[ -f "$RUN_DIR/patroni-$n.pid" ]]; then
+    kill -KILL -- "-$(cat "$RUN_DIR/patroni-$n.pid")" 2>/dev/null || log "node$n: Patroni was not running"
+  fi
+  [[ -f "$(node_dir "$n")/data/postmaster.pid" ]] && postmaster="$(head -n 1 "$(node_dir "$n")/data/postmaster.pid")"
+  # Patroni starts the postmaster in a session of its own: its group holds every backend.
+  if [[ "$postmaster" =~ ^[0-9]+$ ]]; then
+    kill -KILL -- "-$postmaster" 2>/dev/null || log "node$n: PostgreSQL was not running"
+  fi
   rm -f "$RUN_DIR/patroni-$n.pid"
-  return 0
 }
 
 # SIGTERM: Patroni stops its PostgreSQL and releases the leader key (a clean handover).

@@ -1,4 +1,5 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { api, closeConnections, httpRequest, query, registerAndLogin, type Account } from './cluster.js';
 import { emptyWriteRecord, runAcknowledgedWrites, type AcknowledgedWrites } from './acknowledged-writes.js';
 import { HaCluster, type HaClusterInfo } from './ha-cluster.js';
@@ -98,7 +99,17 @@ async function expectEveryAcknowledgedWriteKept(titlePrefix: string, record: Ack
   expect(rows.length).toBe(stored.size);
   expect(stored).toEqual(record.acknowledged);
   const unexpected = record.failures.filter((f) => f.status !== 503 || f.retryAfter !== '1' || f.problemType !== UNAVAILABLE);
-  expect(unexpected).toEqual([]);
+  // On failure, the instances' error lines say what the API did not expect.
+  expect({ unexpected, apiErrors: unexpected.length ? apiErrorLines() : [] }).toEqual({ unexpected: [], apiErrors: [] });
+}
+
+/** The instances' log lines at level error (50) or above: an unexpected error, a 500. */
+function apiErrorLines(): string[] {
+  return [1, 2, 3].flatMap((n) =>
+    readFileSync(join(cluster.stateDir, 'logs', `api-${n}.log`), 'utf8')
+      .split('\n')
+      .filter((line) => /"level":(50|60)/.test(line)),
+  );
 }
 
 function failureWindowMs(record: AcknowledgedWrites): number {
@@ -269,4 +280,10 @@ describe('etcd losing members', () => {
     figures.etcdTwoLost = { demotedAfterMs, failedRequests: run.record.failures.length, acknowledgedWrites: run.record.acknowledged.size, lostWrites: 0 };
     await expectEveryInstanceReady();
   }, 150_000);
+});
+
+describe('through all of it', () => {
+  it('no instance logged an unexpected error (no 500 on any route, no failed background round)', () => {
+    expect(apiErrorLines()).toEqual([]);
+  });
 });
