@@ -62,22 +62,6 @@ done
 
 # ------------------------------------------------------------------------------------ start
 
-on_start_failure() {
-  local status=$?
-  trap - EXIT INT TERM
-  (( status != 0 )) || return 0
-  log "start failed; last log lines:"
-  local file
-  for file in "$LOG_DIR"/*.log "$PG_DIR"/*.log; do
-    [[ -s "$file" ]] || continue
-    printf '\n== %s\n' "$file" >&2
-    tail -n 15 "$file" >&2
-  done
-  log "stopping what was started (logs stay in $STATE_DIR)"
-  stop_all
-  exit "$status"
-}
-
 cmd_start() {
   if cluster_running; then
     log "already running"
@@ -125,18 +109,8 @@ main() {
     stop) stop_all; log "stopped (logs and data in $STATE_DIR)" ;;
     clean) stop_all; rm -rf "$STATE_DIR"; log "removed $STATE_DIR" ;;
     status) cmd_status ;;
-    start-api) load_env_file; start_api "${2:?instance number}" ;;
-    stop-api)
-      [[ "${2:-}" =~ ^[1-9]$ ]] || die "usage: $0 stop-api N"
-      stop_pid_file "$RUN_DIR/api-$2.pid" "api-$2"
-      ;;
-    restart-api)
-      [[ "${2:-}" =~ ^[1-9]$ ]] || die "usage: $0 restart-api N"
-      load_env_file
-      stop_pid_file "$RUN_DIR/api-$2.pid" "api-$2"
-      start_api "$2"
-      ;;
-    *) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    start-api | stop-api | restart-api) api_command "$command" "${2:-}" ;;
+    *) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
   esac
 }
 

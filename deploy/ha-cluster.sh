@@ -63,6 +63,7 @@ RUN_DIR="$STATE_DIR/run"
 LOG_DIR="$STATE_DIR/logs"
 ENV_FILE="$STATE_DIR/cluster.env"
 NODE_BIN="$REPO_DIR/node_modules/.bin/node"
+STOP_EVERYTHING=ha_stop_all           # what a failed start stops (lib/lifecycle.sh)
 
 for part in common postgres api haproxy lifecycle etcd patroni pgbouncer; do
   # shellcheck source=/dev/null
@@ -167,22 +168,6 @@ ha_running() {
   pid_alive "$RUN_DIR/pgbouncer.pid" && pid_alive "$RUN_DIR/haproxy-postgres.pid" && pid_alive "$RUN_DIR/haproxy.pid"
 }
 
-on_start_failure() {
-  local status=$?
-  trap - EXIT INT TERM
-  (( status != 0 )) || return 0
-  log "start failed; last log lines:"
-  local file
-  for file in "$LOG_DIR"/*.log "$PG_DIR"/pgbouncer/*.log; do
-    [[ -s "$file" ]] || continue
-    printf '\n== %s\n' "$file" >&2
-    tail -n 15 "$file" >&2
-  done
-  log "stopping what was started (logs stay in $STATE_DIR)"
-  ha_stop_all
-  exit "$status"
-}
-
 cmd_start() {
   if [[ -f "$ENV_FILE" ]] && ha_running; then
     log "already running"
@@ -246,18 +231,8 @@ main() {
       ;;
     kill-etcd) kill_etcd "$(node_number "${2:-}" kill-etcd)" ;;
     start-etcd) load_env_file; start_etcd "$(node_number "${2:-}" start-etcd)" ;;
-    start-api) load_env_file; start_api "${2:?instance number}" ;;
-    stop-api)
-      [[ "${2:-}" =~ ^[1-9]$ ]] || die "usage: $0 stop-api N"
-      stop_pid_file "$RUN_DIR/api-$2.pid" "api-$2"
-      ;;
-    restart-api)
-      [[ "${2:-}" =~ ^[1-9]$ ]] || die "usage: $0 restart-api N"
-      load_env_file
-      stop_pid_file "$RUN_DIR/api-$2.pid" "api-$2"
-      start_api "$2"
-      ;;
-    *) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    start-api | stop-api | restart-api) api_command "$command" "${2:-}" ;;
+    *) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
   esac
 }
 

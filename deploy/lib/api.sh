@@ -54,3 +54,17 @@ start_apis() {
   for n in $(seq 1 "$(api_count)"); do spawn_api "$n"; done
   for n in $(seq 1 "$(api_count)"); do await_api "$n"; done
 }
+
+# The start-api, stop-api and restart-api commands of deploy/cluster.sh and deploy/ha-cluster.sh.
+api_command() { # command, instance number
+  [[ "${2:-}" =~ ^[1-9]$ ]] || die "usage: $0 $1 N"
+  case "$1" in
+    start-api) load_env_file; start_api "$2" ;;
+    stop-api) stop_pid_file "$RUN_DIR/api-$2.pid" "api-$2" ;;
+    restart-api)
+      load_env_file
+      stop_pid_file "$RUN_DIR/api-$2.pid" "api-$2"
+      start_api "$2"
+      ;;
+  esac
+}

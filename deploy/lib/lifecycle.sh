@@ -95,3 +95,21 @@ load_env_file() {
   # shellcheck disable=SC1090
   source "$ENV_FILE"
 }
+
+# The EXIT trap of `start`: on failure, the last lines of every log, then whatever stops the
+# script's cluster (STOP_EVERYTHING: stop_all here, ha_stop_all in deploy/ha-cluster.sh).
+on_start_failure() {
+  local status=$?
+  trap - EXIT INT TERM
+  (( status != 0 )) || return 0
+  log "start failed; last log lines:"
+  local file
+  for file in "$LOG_DIR"/*.log "$PG_DIR"/*.log "$PG_DIR"/*/*.log; do
+    [[ -s "$file" ]] || continue
+    printf '\n== %s\n' "$file" >&2
+    tail -n 15 "$file" >&2
+  done
+  log "stopping what was started (logs stay in $STATE_DIR)"
+  "${STOP_EVERYTHING:-stop_all}"
+  exit "$status"
+}
