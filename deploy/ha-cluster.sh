@@ -180,19 +180,10 @@ cmd_start() {
   trap on_start_failure EXIT
   trap 'exit 130' INT TERM
   check_ha_prerequisites
-  mkdir -p "$STATE_DIR" "$RUN_DIR" "$LOG_DIR"
-  chmod 755 "$STATE_DIR"
-  mkdir -p "$PG_DIR" "$SOCKET_DIR"
-  chmod 700 "$PG_DIR"
-  [[ "$(id -u)" == 0 ]] && chown -R "$PG_OS_USER:" "$PG_DIR"
+  prepare_state_dir
   ha_write_env_file
   load_env_file
-
-  if [[ "${CLUSTER_SKIP_BUILD:-}" != 1 ]]; then
-    log "npm run build"
-    (cd "$REPO_DIR" && npm run --silent build) > "$LOG_DIR/build.log" 2>&1 \
-      || { cat "$LOG_DIR/build.log" >&2; die "build failed"; }
-  fi
+  build_api
   start_etcd_cluster
   start_nodes
   create_app_roles

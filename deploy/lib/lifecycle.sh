@@ -113,3 +113,21 @@ on_start_failure() {
   "${STOP_EVERYTHING:-stop_all}"
   exit "$status"
 }
+
+# A fresh state directory for `start`. The PostgreSQL OS user must reach its directories (PG_DIR:
+# data, sockets, its configs) through the state directory, and nobody else may enter them.
+prepare_state_dir() {
+  mkdir -p "$STATE_DIR" "$RUN_DIR" "$LOG_DIR"
+  chmod 755 "$STATE_DIR"
+  mkdir -p "$PG_DIR" "$SOCKET_DIR"
+  chmod 700 "$PG_DIR"
+  if [[ "$(id -u)" == 0 ]]; then chown -R "$PG_OS_USER:" "$PG_DIR"; fi
+}
+
+# `npm run build` into dist/, which the instances run, unless CLUSTER_SKIP_BUILD=1.
+build_api() {
+  [[ "${CLUSTER_SKIP_BUILD:-}" == 1 ]] && return 0
+  log "npm run build"
+  (cd "$REPO_DIR" && npm run --silent build) > "$LOG_DIR/build.log" 2>&1 \
+    || { cat "$LOG_DIR/build.log" >&2; die "build failed"; }
+}
