@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LightMyRequestResponse } from 'fastify';
+import { SessionsService } from '../src/auth/sessions.service.js';
 import { registerAndLogin, type TestAccount } from './support/accounts.js';
 import { createTestApp, truncateAll } from './support/test-app.js';
 
@@ -180,5 +181,19 @@ describe('session lifetime', () => {
       [sha256Hex(account.token)],
     );
     expect(Math.abs(age)).toBeLessThan(5);
+  });
+
+  it('purges sessions past their expiry or idle timeout, and only those', async () => {
+    const expired = await registerAndLogin(app);
+    const idle = await loginAs(expired, 'Idle/1.0');
+    const live = await loginAs(expired, 'Live/1.0');
+    await sql(`update sessions set expires_at = now() - interval '1 second' where token_hash = ?`, [sha256Hex(expired.token)]);
+    await sql(`update sessions set last_used_at = now() - interval '31 minutes' where token_hash = ?`, [sha256Hex(idle)]);
+    const remaining = async () => (await sql<{ id: string }>('select id from sessions where user_id = ?', [expired.id])).map((row) => row.id);
+    expect(await remaining()).toHaveLength(3);
+
+    expect(await app.get(SessionsService).purgeExpired()).toBeGreaterThanOrEqual(2);
+    expect(await remaining()).toEqual([await sessionIdOf(live)]);
+    expect((await getMe(live)).statusCode).toBe(200);
   });
 });

@@ -1,4 +1,4 @@
-import { EntityRepository } from '@mikro-orm/postgresql';
+import { EntityRepository, raw } from '@mikro-orm/postgresql';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { cursorTimestampSql, type CursorPosition } from '../common/keyset-cursor.js';
 import type { Session } from './session.entity.js';
@@ -41,16 +41,14 @@ export class SessionRepository extends EntityRepository<Session> {
   }
 
   async touch(sessionId: string): Promise<void> {
-    await this.getEntityManager().execute('update sessions set last_used_at = now() where id = ?', [sessionId]);
+    await this.nativeUpdate({ id: sessionId }, { lastUsedAt: raw('now()') });
   }
 
+  /** Past their absolute expiry or idle for longer than the timeout, by the database's clock. */
   async deleteExpired(idleTimeoutSeconds: number): Promise<number> {
-    const result = await this.getEntityManager().execute<{ affectedRows: number }>(
-      'delete from sessions where expires_at <= now() or last_used_at <= now() - make_interval(secs => ?)',
-      [idleTimeoutSeconds],
-      'run',
-    );
-    return result.affectedRows;
+    return this.nativeDelete({
+      $or: [{ expiresAt: { $lte: raw('now()') } }, { lastUsedAt: { $lte: raw('now() - make_interval(secs => ?)', [idleTimeoutSeconds]) } }],
+    });
   }
 
   /**

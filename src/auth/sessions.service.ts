@@ -113,11 +113,12 @@ export class SessionsService {
   }
 
   @Interval(PURGE_INTERVAL_MS)
-  async purgeExpired(): Promise<void> {
+  async purgeExpired(): Promise<number> {
     const em = this.em.fork();
     const removed = await em.getRepository(Session).deleteExpired(this.idleTimeoutSeconds);
     if (removed > 0) {
       this.logger.log(`Purged ${removed} expired session(s)`);
     }
+    return removed;
   }
 }
