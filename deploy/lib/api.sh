@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Part of deploy/cluster.sh: the API instances.
-# Sourced by it, never run: it uses the settings cluster.sh defines.
+# Part of deploy/cluster.sh and deploy/ha-cluster.sh: the API instances.
+# Sourced by them, never run: it uses the settings they define.
 
 # Only the variables listed here reach an instance (env -i): nothing leaks from the caller's
 # shell, such as a DATABASE_URL pointing elsewhere. setsid: the instance outlives this script

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Part of deploy/cluster.sh: shared helpers: logging, running as the PostgreSQL OS user, pids, checks.
-# Sourced by it, never run: it uses the settings cluster.sh defines.
+# Part of deploy/cluster.sh and deploy/ha-cluster.sh: shared helpers: logging, running as the
+# PostgreSQL OS user, pids, config templates, checks.
+# Sourced by them, never run: it uses the settings they define.
 
 log() { printf '[cluster %3ss] %s\n' "$SECONDS" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -63,4 +64,45 @@ check_prerequisites() {
     (exec 3<>"/dev/tcp/${redis_host_port%:*}/${redis_host_port##*:}") 2>/dev/null \
       || die "Redis not reachable at $REDIS_URL_FOR_APIS (set CLUSTER_REDIS_URL, or empty for per-instance counters)"
   fi
+}
+
+# A ${TT_...} template from the repository, rendered with the given values into a file only the
+# PostgreSQL OS user reads (it may hold passwords). Every placeholder must have a value.
+render_template() { # template, destination, NAME=value...
+  local template="$1" destination="$2" rendered name
+  shift 2
+  rendered="$(mktemp)"
+  for name in $(grep -o '\${TT_[A-Z0-9_]*}' "$template" | sort -u | tr -d '${}'); do
+    printf '%s\n' "$@" | grep -q "^$name=" || die "render_template: no value for $name in $template"
+  done
+  env "$@" envsubst "$(printf '${%s} ' "${@%%=*}")" < "$template" > "$rendered"
+  install_pg_file "$rendered" "$destination"
+  rm -f "$rendered"
+}
+
+# setsid: its own process group, which stop/kill address as a whole (runuser, Patroni, pgbouncer).
+spawn_as_pg() { # pid file, log file, command...
+  local pid_file="$1" log_file="$2"
+  shift 2
+  if [[ "$(id -u)" == 0 ]]; then
+    (cd / && exec setsid runuser -u "$PG_OS_USER" -- "$@" >> "$log_file" 2>&1 < /dev/null) &
+  else
+    (cd / && exec setsid "$@" >> "$log_file" 2>&1 < /dev/null) &
+  fi
+  echo $! > "$pid_file"
+}
+
+# SIGTERM to a process group started by spawn_as_pg (Patroni stops its PostgreSQL first, releasing
+# the leader key), SIGKILL after 30 s.
+stop_pid_group() { # pid file, name
+  local pid_file="$1" pid waited=0
+  [[ -f "$pid_file" ]] || return 0
+  pid="$(cat "$pid_file")"
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  while kill -0 -- "-$pid" 2>/dev/null && (( waited < 300 )); do sleep 0.1; waited=$((waited + 1)); done
+  if kill -0 -- "-$pid" 2>/dev/null; then
+    log "$2 did not stop within 30 s: SIGKILL"
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
+  rm -f "$pid_file"
 }

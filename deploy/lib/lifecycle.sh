@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Part of deploy/cluster.sh: stop, status, and the generated connection details.
-# Sourced by it, never run: it uses the settings cluster.sh defines.
+# Part of deploy/cluster.sh (stop, status, the generated connection details) and of
+# deploy/ha-cluster.sh (the start steps both share: state directory, build, failure report).
+# Sourced by them, never run: it uses the settings they define.
 
 # SIGTERM (the API drains: SHUTDOWN_DRAIN_MS 5 s, then at most 10 s for requests in flight;
 # HAProxy stops accepting), SIGKILL after a deadline past both.

@@ -1,37 +1,11 @@
 # shellcheck shell=bash
-# Part of deploy/ha-cluster.sh: the three PostgreSQL nodes under Patroni, and HAProxy before them.
+# Part of deploy/ha-cluster.sh: the three PostgreSQL nodes under Patroni.
 # Sourced by it, never run: it uses the settings ha-cluster.sh defines.
 
 node_dir() { echo "$PG_DIR/node$1"; }
 node_config() { echo "$(node_dir "$1")/patroni.yml"; }
 node_pg_port() { echo "${NODE_PG_PORTS[$(($1 - 1))]}"; }
 node_rest_url() { echo "http://127.0.0.1:${NODE_REST_PORTS[$(($1 - 1))]}"; }
-
-# A ${TT_...} template from the repository, rendered with the given values into a file only the
-# PostgreSQL OS user reads (it may hold passwords). Every placeholder must have a value.
-render_template() { # template, destination, NAME=value...
-  local template="$1" destination="$2" rendered name
-  shift 2
-  rendered="$(mktemp)"
-  for name in $(grep -o '\${TT_[A-Z0-9_]*}' "$template" | sort -u | tr -d '${}'); do
-    printf '%s\n' "$@" | grep -q "^$name=" || die "render_template: no value for $name in $template"
-  done
-  env "$@" envsubst "$(printf '${%s} ' "${@%%=*}")" < "$template" > "$rendered"
-  install_pg_file "$rendered" "$destination"
-  rm -f "$rendered"
-}
-
-# setsid: its own process group, which stop/kill address as a whole (runuser, Patroni, pgbouncer).
-spawn_as_pg() { # pid file, log file, command...
-  local pid_file="$1" log_file="$2"
-  shift 2
-  if [[ "$(id -u)" == 0 ]]; then
-    (cd / && exec setsid runuser -u "$PG_OS_USER" -- "$@" >> "$log_file" 2>&1 < /dev/null) &
-  else
-    (cd / && exec setsid "$@" >> "$log_file" 2>&1 < /dev/null) &
-  fi
-  echo $! > "$pid_file"
-}
 
 render_node_config() { # node number
   local n="$1"
@@ -110,19 +84,6 @@ stop_node() { # node number
   stop_pid_group "$RUN_DIR/patroni-$1.pid" "patroni node$1"
 }
 
-stop_pid_group() { # pid file, name
-  local pid_file="$1" pid waited=0
-  [[ -f "$pid_file" ]] || return 0
-  pid="$(cat "$pid_file")"
-  kill -TERM -- "-$pid" 2>/dev/null || true
-  while kill -0 -- "-$pid" 2>/dev/null && (( waited < 300 )); do sleep 0.1; waited=$((waited + 1)); done
-  if kill -0 -- "-$pid" 2>/dev/null; then
-    log "$2 did not stop within 30 s: SIGKILL"
-    kill -KILL -- "-$pid" 2>/dev/null || true
-  fi
-  rm -f "$pid_file"
-}
-
 leader_node() { # the number of the node that is primary, or nothing
   local n
   for n in 1 2 3; do [[ "$(node_role "$n")" == primary ]] && { echo "$n"; return 0; }; done
@@ -146,26 +107,4 @@ alter role tasktracker set statement_timeout = '15s';
 alter role tasktracker_reader set statement_timeout = '15s';
 create database tasktracker owner tasktracker;
 SQL
-}
-
-start_postgres_haproxy() {
-  log "haproxy for PostgreSQL: primary on 127.0.0.1:$DB_PRIMARY_PORT, replicas on 127.0.0.1:$DB_REPLICA_PORT"
-  local -a settings=(TT_STATE_DIR="$STATE_DIR" TT_DB_PRIMARY_PORT="$DB_PRIMARY_PORT" TT_DB_REPLICA_PORT="$DB_REPLICA_PORT"
-    TT_DB_STATS_PORT="$DB_STATS_PORT")
-  local n
-  for n in 1 2 3; do
-    settings+=("TT_NODE${n}_PG_PORT=$(node_pg_port "$n")" "TT_NODE${n}_RESTAPI_PORT=${NODE_REST_PORTS[$((n - 1))]}")
-  done
-  env "${settings[@]}" haproxy -c -q -f "$DEPLOY_DIR/ha/haproxy-postgres.cfg"
-  env "${settings[@]}" setsid haproxy -db -f "$DEPLOY_DIR/ha/haproxy-postgres.cfg" >> "$LOG_DIR/haproxy-postgres.log" 2>&1 < /dev/null &
-  echo $! > "$RUN_DIR/haproxy-postgres.pid"
-  local deadline=$((SECONDS + READY_TIMEOUT_S)) csv
-  while :; do
-    csv="$(curl -fsS --max-time 1 "http://127.0.0.1:$DB_STATS_PORT/;csv" 2>/dev/null)" || csv=""
-    [[ "$(awk -F, '$1 == "postgres_primary" && $2 ~ /^node/ && $18 == "UP"' <<< "$csv" | wc -l)" == 1 &&
-       "$(awk -F, '$1 == "postgres_replicas" && $2 ~ /^node/ && $18 == "UP"' <<< "$csv" | wc -l)" == 2 ]] && break
-    pid_alive "$RUN_DIR/haproxy-postgres.pid" || { tail -n 20 "$LOG_DIR/haproxy-postgres.log" >&2; die "haproxy (postgres) exited"; }
-    (( SECONDS < deadline )) || die "haproxy (postgres): primary and two replicas not UP after ${READY_TIMEOUT_S}s"
-    sleep 0.3
-  done
 }
