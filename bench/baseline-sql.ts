@@ -25,7 +25,7 @@ export const CATEGORY_PEOPLE = 'select "c0"."category_id", "c0"."user_id", "c0".
 /** CategoryAccessService.memberIds: the category's members (the audience of a write to a categorized task). */
 export const CATEGORY_MEMBERS = 'select "c0"."category_id", "c0"."user_id" from "category_members" as "c0" where "c0"."category_id" = $1';
 /** CategoryAccessService.sharedWith: the categories shared with the caller, before every GET /tasks (scope=all). */
-export const MEMBERSHIPS = 'select "c0"."user_id", "c0"."category_id" from "category_members" as "c0" where "c0"."user_id" = $1 order by "c0"."category_id" asc';
+export const MEMBERSHIPS = 'select "member"."category_id" from "category_members" as "member" where "member"."user_id" = $1 order by "member"."category_id" asc';
 
 /**
  * TaskRepository.pageStatement for the default sort (-createdAt): every column under its property name,

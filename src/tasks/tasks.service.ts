@@ -196,7 +196,7 @@ export class TasksService {
     const last = page.at(-1);
     return {
       items: page.map(TaskResponse.from),
-      nextCursor: rows.length > limit && last ? encodeCursor(fingerprint, { value: last.cursorValue, id: last.id }) : null,
+      nextCursor: rows.length > limit && last ? encodeCursor(fingerprint, { value: last.cursor_value, id: last.id }) : null,
       ...(query.includeTotal && { total: await this.tasks.countMatching(scope, filters) }),
     };
   }

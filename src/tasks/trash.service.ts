@@ -48,7 +48,7 @@ export class TrashService {
     const last = page.at(-1);
     return {
       items: page.map(TaskResponse.from),
-      nextCursor: rows.length > limit && last ? encodeCursor(TRASH_LIST, { value: last.cursorValue, id: last.id }) : null,
+      nextCursor: rows.length > limit && last ? encodeCursor(TRASH_LIST, { value: last.cursor_value, id: last.id }) : null,
     };
   }
 
