@@ -18,12 +18,12 @@ export const SESSION_LOOKUP = `select s.id, s.user_id, s.last_used_at < now() - 
           and s.last_used_at > now() - make_interval(secs => $3) and u.is_active`;
 export const SESSION_TOUCH = 'update sessions set last_used_at = now() where id = $1';
 
-/** CategoryAccessService.people (and ownerOf): the category by id (MikroORM's findOne with fields ['user']). */
-export const CATEGORY_BY_ID = 'select "c0"."id", "c0"."user_id" from "categories" as "c0" where "c0"."id" = $1 limit 1';
+/** CategoryRepository.ownerOf (CategoryAccessService.people, audience): the category's owner. */
+export const CATEGORY_BY_ID = 'select "category"."user_id" from "categories" as "category" where "category"."id" = $1';
 /** CategoryAccessService.people: the category's members with their roles (TaskAccess.place: the caller's role, the allowed assignees, the audience). */
-export const CATEGORY_PEOPLE = 'select "c0"."category_id", "c0"."user_id", "c0"."role" from "category_members" as "c0" where "c0"."category_id" = $1';
-/** CategoryAccessService.memberIds: the category's members (the audience of a write to a categorized task). */
-export const CATEGORY_MEMBERS = 'select "c0"."category_id", "c0"."user_id" from "category_members" as "c0" where "c0"."category_id" = $1';
+export const CATEGORY_PEOPLE = 'select "member"."user_id", "member"."role" from "category_members" as "member" where "member"."category_id" = $1';
+/** CategoryAccessService.memberIds: the category's members (the audience of a write to a categorized task), the same read. */
+export const CATEGORY_MEMBERS = CATEGORY_PEOPLE;
 /** CategoryAccessService.sharedWith: the categories shared with the caller, before every GET /tasks (scope=all). */
 export const MEMBERSHIPS = 'select "member"."category_id" from "category_members" as "member" where "member"."user_id" = $1 order by "member"."category_id" asc';
 

@@ -196,4 +196,25 @@ describe('GET, PATCH and DELETE /labels', () => {
     const changes = (await changesPage(api.call, member, start)).changes;
     expect(changes.at(-1)).toMatchObject({ entityId: shared.id, op: 'upsert', data: { labels: ['squad'] } });
   });
+
+  it('a rename reaches exactly the people who see each task: not the members of other categories', async () => {
+    const [labeller, member, outsider, outsidersHost] = await Promise.all([1, 2, 3, 4].map(() => registerAndLogin(api.app)));
+    const category = await createCategory(api.call, labeller, { name: 'Crew' });
+    await join(api.call, labeller, member, category.id, 'viewer');
+    // The outsider is a member elsewhere: memberships exist that have nothing to do with the labeller.
+    await join(api.call, outsidersHost, outsider, (await createCategory(api.call, outsidersHost, { name: 'Elsewhere' })).id, 'editor');
+    const [memberStart, outsiderStart] = [(await changesPage(api.call, member)).cursor, (await changesPage(api.call, outsider)).cursor];
+    const inCategory = await createTask(api.call, labeller, { title: 'crew task', categoryId: category.id, labels: ['Solo'] });
+    const private_ = await createTask(api.call, labeller, { title: 'own task', labels: ['solo'] });
+
+    expect((await api.call(labeller, 'PATCH', '/labels/solo', { payload: { name: 'alone' } })).json()).toEqual({ tasksChanged: 2 });
+    const memberChanges = (await changesPage(api.call, member, memberStart)).changes;
+    // The feed gives each task once, as it is now.
+    expect(memberChanges.map((change: { entityId: string }) => change.entityId)).toEqual([inCategory.id]);
+    expect(memberChanges.at(-1)).toMatchObject({ op: 'upsert', data: { labels: ['alone'] } });
+    expect((await changesPage(api.call, outsider, outsiderStart)).changes).toEqual([]);
+    const outsiderActivity = (await api.call(outsider, 'GET', '/activity')).json().items;
+    expect(outsiderActivity.map((entry: { entityId: string }) => entry.entityId)).not.toContain(private_.id);
+    expect(outsiderActivity.map((entry: { entityId: string }) => entry.entityId)).not.toContain(inCategory.id);
+  });
 });

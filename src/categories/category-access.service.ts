@@ -1,13 +1,8 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { forbiddenRole } from '../common/errors/forbidden-role.js';
-import { BoundValues, StatementTemplates } from '../database/statement-templates.js';
-import { CategoryMember } from './category-member.entity.js';
-import { Category } from './category.entity.js';
+import { CategoryMemberRepository } from './category-member.repository.js';
+import { CategoryRepository } from './category.repository.js';
 import { roleAtLeast, type CategoryRole, type MemberRole } from './dto/category-roles.js';
-
-/** The memberships read, built once: every list and trash page starts with it. */
-const MEMBERSHIPS = new StatementTemplates(1);
 
 /**
  * The one place that says who may do what on a category: its owner (the category's user), or a
@@ -15,19 +10,18 @@ const MEMBERSHIPS = new StatementTemplates(1);
  */
 @Injectable()
 export class CategoryAccessService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly categories: CategoryRepository,
+    private readonly members: CategoryMemberRepository,
+  ) {}
 
   /** The user's role on the category, or null when they have none (or it does not exist). */
   async roleIn(userId: string, categoryId: string): Promise<CategoryRole | null> {
-    const category = await this.em.findOne(Category, { id: categoryId }, { fields: ['user'], disableIdentityMap: true });
-    if (!category) {
+    const owner = await this.categories.ownerOf(categoryId);
+    if (!owner) {
       return null;
     }
-    if (category.user.id === userId) {
-      return 'owner';
-    }
-    const member = await this.em.findOne(CategoryMember, { category: categoryId, user: userId }, { fields: ['role'], disableIdentityMap: true });
-    return member?.role ?? null;
+    return owner === userId ? 'owner' : this.members.roleOf(categoryId, userId);
   }
 
   /**
@@ -55,14 +49,13 @@ export class CategoryAccessService {
     if (!owner) {
       return undefined;
     }
-    const members = await this.em.find(CategoryMember, { category: categoryId }, { fields: ['user', 'role'], disableIdentityMap: true });
-    return new CategoryPeople(owner, new Map(members.map((member) => [member.user.id, member.role])));
+    const members = await this.members.membersOf(categoryId);
+    return new CategoryPeople(owner, new Map(members.map((member) => [member.userId, member.role])));
   }
 
   /** The owner's id, or undefined when the category does not exist. */
   async ownerOf(categoryId: string): Promise<string | undefined> {
-    const category = await this.em.findOne(Category, { id: categoryId }, { fields: ['user'], disableIdentityMap: true });
-    return category?.user.id;
+    return this.categories.ownerOf(categoryId);
   }
 
   /** Everyone who sees the category's tasks: its owner first, then its members. */
@@ -71,28 +64,17 @@ export class CategoryAccessService {
     if (!owner) {
       return [];
     }
-    const members = await this.em.find(CategoryMember, { category: categoryId }, { fields: ['user'], disableIdentityMap: true });
-    return [owner, ...members.map((member) => member.user.id)];
+    return [owner, ...(await this.memberIds(categoryId))];
   }
 
   /** The category's members (not its owner), by id. */
   async memberIds(categoryId: string): Promise<string[]> {
-    const members = await this.em.find(CategoryMember, { category: categoryId }, { fields: ['user'], disableIdentityMap: true });
-    return members.map((member) => member.user.id);
+    return (await this.members.membersOf(categoryId)).map((member) => member.userId);
   }
 
   /** The categories other users share with this one (where they are a member), by id. */
-  async sharedWith(userId: string): Promise<string[]> {
-    // em.find would build the same query on every call, at several times the cost of running it
-    // (docs/PERFORMANCE.md, "List").
-    const bound = new BoundValues();
-    const where = { user: bound.bind(userId) };
-    const { sql, params } = MEMBERSHIPS.statement('memberships', bound, () =>
-      this.em.createQueryBuilder(CategoryMember, 'member').select('category').where(where).orderBy({ category: 'asc' }),
-    );
-    const column = this.em.getMetadata(CategoryMember).properties.category.fieldNames[0];
-    const rows = await this.em.execute<Array<Record<string, string>>>(sql, params);
-    return rows.map((row) => row[column]);
+  sharedWith(userId: string): Promise<string[]> {
+    return this.members.categoryIdsOf(userId);
   }
 }
 

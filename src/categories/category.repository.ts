@@ -1,4 +1,5 @@
 import { EntityRepository, raw, type FilterQuery } from '@mikro-orm/postgresql';
+import { BoundValues, StatementTemplates } from '../database/statement-templates.js';
 import { Task } from '../tasks/task.entity.js';
 import { User } from '../users/user.entity.js';
 import { UserSummary } from '../users/dto/user-summary.dto.js';
@@ -14,7 +15,23 @@ export interface CategoryWithTaskCount {
   owner: UserSummary;
 }
 
+/** The owner lookup, built once: every write to a task in a category starts with it (see ownerOf). */
+const OWNER_STATEMENT = new StatementTemplates(1);
+
 export class CategoryRepository extends EntityRepository<Category> {
+  /**
+   * The owner's id, or undefined when the category does not exist. Sent as a statement the
+   * QueryBuilder built once, as CategoryMemberRepository's reads (docs/PERFORMANCE.md, "Access
+   * reads built once").
+   */
+  async ownerOf(categoryId: string): Promise<string | undefined> {
+    const bound = new BoundValues();
+    const where = { id: bound.bind(categoryId) };
+    const { sql, params } = OWNER_STATEMENT.statement('owner', bound, () => this.createQueryBuilder('category').select('user').where(where));
+    const [row] = await this.getEntityManager().execute<Array<Record<string, string>>>(sql, params);
+    return row?.[this.getEntityManager().getMetadata(this.entityName).properties.user.fieldNames[0]];
+  }
+
   /**
    * The categories the user can read (owned, or shared with them through a membership) among
    * those `where` selects, by name ignoring case, then id. Four index reads: memberships by user,

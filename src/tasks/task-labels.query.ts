@@ -49,7 +49,9 @@ export async function lockTasksWithLabel(em: EntityManager, ownerId: string, key
     // In id order, so two label changes of one owner lock the same rows in the same order.
     .orderBy({ id: 'asc' })
     .setLockMode(LockMode.PESSIMISTIC_WRITE)
-    .execute('all', false);
+    // Mapped: property names (`category`, the id), as LabelledTask says; unmapped rows name the
+    // column (`category_id`), and every task then looked uncategorized-but-not-private.
+    .execute('all');
   return rows as unknown as LabelledTask[];
 }
 
