@@ -49,8 +49,8 @@ export async function lockTasksWithLabel(em: EntityManager, ownerId: string, key
     // In id order, so two label changes of one owner lock the same rows in the same order.
     .orderBy({ id: 'asc' })
     .setLockMode(LockMode.PESSIMISTIC_WRITE)
-    // Mapped: property names (`category`, the id), as LabelledTask says; unmapped rows name the
-    // column (`category_id`), and every task then looked uncategorized-but-not-private.
+    // Mapped: property names (`category`, the id), as LabelledTask says. Unmapped rows name the
+    // column (`category_id`), leaving `category` undefined: the audience read then had no category.
     .execute('all');
   return rows as unknown as LabelledTask[];
 }

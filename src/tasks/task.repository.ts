@@ -97,7 +97,7 @@ const asRecords = (rows: unknown[]) => rows as TaskRecord[];
 
 /**
  * Page rows as they come: the response mapping picks its fields, so the sort key travels beside
- * them rather than costing a copy of every row (docs/PERFORMANCE.md, "List").
+ * them rather than costing a copy of every row (docs/PERFORMANCE.md, "Access reads built once").
  */
 const asPageRecords = (rows: unknown[]) => rows as TaskPageRecord[];
 
