@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { generateKeyBetween, generateNKeysBetween } from 'fractional-indexing';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { ApiProblemException, validationProblem } from '../common/errors/api-problem.exception.js';
+import { BoundValues, StatementTemplates } from '../database/statement-templates.js';
 import { User } from '../users/user.entity.js';
 import { Task } from './task.entity.js';
 
@@ -17,6 +18,12 @@ export const listOf = (task: { user: string; category: string | null }): TaskLis
  * one ever narrower gap grow a key this long, and the neighbours can be moved apart first.
  */
 const MAX_KEY_LENGTH = 200;
+
+/**
+ * The last-position read, one statement per kind of list, built once: every create sends it, and
+ * building it cost more than running it (docs/PERFORMANCE.md, "Access reads built once").
+ */
+const LAST_POSITION = new StatementTemplates(2);
 
 const POSITION_INDEXES = new Set(['tasks_category_position_unique', 'tasks_private_position_unique']);
 
@@ -54,14 +61,13 @@ export class TaskPositions {
   }
 
   private async last(list: TaskList): Promise<string | null> {
-    const [row] = (await this.em
-      .createQueryBuilder(Task, 'task')
-      .select(['position'])
-      .where(this.listWhere(list))
-      .orderBy({ position: 'desc' })
-      .limit(1)
-      .execute('all', false)) as unknown as Array<{ position: string }>;
-    return row?.position ?? null;
+    const bound = new BoundValues();
+    const where = this.listWhere('category' in list ? { category: bound.bind(list.category) } : { user: bound.bind(list.user) });
+    const { sql, params } = LAST_POSITION.statement('category' in list ? 'category' : 'owner', bound, () =>
+      this.em.createQueryBuilder(Task, 'task').select(['position']).where(where).orderBy({ position: 'desc' }).limit(1),
+    );
+    const [row] = await this.em.execute<Array<Record<string, string>>>(sql, params);
+    return row?.[this.em.getMetadata(Task).properties.position.fieldNames[0]] ?? null;
   }
 
   /**
