@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -164,9 +165,12 @@ export async function query<T extends pg.QueryResultRow>(url: string, text: stri
 
 /**
  * Keep-alive connections, like a real client's, from one agent that afterAll can close (fetch's
- * global pool would keep Jest waiting for its idle sockets to time out).
+ * global pool would keep Jest waiting for its idle sockets to time out). Like fetch, it closes an
+ * idle connection 1 s before the server's `Keep-Alive: timeout=` says the server will: Node's agent
+ * applies that hint only when it is below the agent's own `timeout`, hence the timeout here
+ * (requests set their own).
  */
-const agent = new Agent({ keepAlive: true });
+const agent = new Agent({ keepAlive: true, timeout: 60_000 });
 
 export function closeConnections(): void {
   agent.destroy();
@@ -192,6 +196,33 @@ export function httpRequest(url: string, options: { method?: string; headers?: R
     outgoing.on('error', fail);
     outgoing.end(options.body);
   });
+}
+
+/**
+ * One GET over a fresh connection left idle afterwards: the answer's head, and how long after the
+ * answer the server closed the connection (undefined if it was still open after `limitMs`).
+ */
+export async function idleConnectionAfter(baseUrl: string, path: string, limitMs: number): Promise<{ head: string; closedAfterMs?: number }> {
+  const { hostname, port } = new URL(baseUrl);
+  const socket = connect(Number(port), hostname);
+  let received = '';
+  let answeredAt = 0;
+  const closedAfterMs = new Promise<number | undefined>((resolve) => {
+    const timer = setTimeout(resolve, limitMs, undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(performance.now() - answeredAt);
+    });
+  });
+  socket.setEncoding('utf8').on('data', (chunk: string) => {
+    received += chunk;
+    answeredAt ||= performance.now();
+  });
+  socket.on('error', () => undefined);
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
+  const closedAfter = await closedAfterMs;
+  socket.destroy();
+  return { head: received.split('\r\n\r\n')[0], closedAfterMs: closedAfter };
 }
 
 export interface ApiResponse {

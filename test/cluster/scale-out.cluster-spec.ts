@@ -5,6 +5,7 @@ import {
   closeConnections,
   Cluster,
   haproxyServers,
+  idleConnectionAfter,
   query,
   registerAndLogin,
   type Account,
@@ -350,6 +351,19 @@ describe('rolling restart: each instance in turn gets SIGTERM and is started aga
     expect(Number(onPrimary.count)).toBe(acknowledged.length);
     expect(acknowledged.length).toBeGreaterThan(100);
   }, 180_000);
+});
+
+describe('keep-alive behind HAProxy', () => {
+  it('advertises the idle timeout HAProxy enforces, and HAProxy closes no earlier: a client following it never sends on a closing connection', async () => {
+    const configured = Number(/timeout http-keep-alive (\d+)s/.exec(readFileSync('deploy/haproxy.cfg', 'utf8'))?.[1]);
+    const idle = await idleConnectionAfter(info.lbUrl, '/health/live', configured * 1_000 + 5_000);
+    expect(idle.head).toMatch(/^HTTP\/1\.1 200 /);
+    // Not the instance's own hint (72 s) passed through: the time this proxy keeps the connection.
+    const advertised = Number(/\r\nkeep-alive: timeout=(\d+)/i.exec(idle.head)?.[1]);
+    expect(advertised).toBe(configured);
+    expect(idle.closedAfterMs).toBeGreaterThanOrEqual(advertised * 1_000 - 50);
+    figures.balancerKeepAlive = { advertisedS: advertised, closedAfterMs: Math.round(idle.closedAfterMs!) };
+  }, 20_000);
 });
 
 // Last: it spends the test client's (127.0.0.1's) registration budget for the rest of the hour.
