@@ -1,9 +1,7 @@
-import type { QBFilterQuery } from '@mikro-orm/postgresql';
 import { validationProblem } from '../common/errors/api-problem.exception.js';
 import { isCursorTimestamp, type CursorPosition } from '../common/keyset-cursor.js';
 import type { TaskPriority, TaskStatus } from './task-enums.js';
 import type { SortSpec } from './task-sort.js';
-import type { Task } from './task.entity.js';
 
 /**
  * The conditions of the task lists (TaskRepository's page statements), as plain descriptions the
@@ -58,62 +56,6 @@ export type Bind = <T>(value: T) => T;
 
 export const notIssuedHere = () => validationProblem([{ field: 'cursor', message: 'cursor is not a cursor this API issued' }]);
 
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
-
-/** How a condition's values are written: `now` for overdue, `bind` (see below), lists as text[] values. */
-export interface ConditionValues {
-  now: Date;
-  bind: Bind;
-  /** MikroORM inlines parameters, a JS array as a parenthesised list: a text[] is sent as its literal. */
-  textArray: (values: string[]) => string;
-}
-
-/**
- * Tasks outside the trash, of one owner or one category, matching the list filters. Every value
- * passes through `bind`, so the description also serves as the shape of a statement template.
- */
-export function liveTasksWhere(branch: ScopeBranch, filters: TaskFilters, { now, bind, textArray }: ConditionValues): QBFilterQuery<Task> {
-  const base = 'user' in branch ? { user: bind(branch.user) } : { category: bind(branch.category) };
-  const conditions: QBFilterQuery<Task>[] = [{ ...base, deletedAt: null }];
-  if (filters.status?.length) {
-    conditions.push({ status: { $in: filters.status.map(bind) } });
-  }
-  if (filters.priority?.length) {
-    conditions.push({ priority: { $in: filters.priority.map(bind) } });
-  }
-  if (filters.categoryId !== undefined) {
-    conditions.push({ category: filters.categoryId === null ? null : bind(filters.categoryId) });
-  }
-  if (filters.dueBefore) {
-    conditions.push({ dueDate: { $lt: bind(filters.dueBefore) } });
-  }
-  if (filters.dueAfter) {
-    conditions.push({ dueDate: { $gt: bind(filters.dueAfter) } });
-  }
-  if (filters.overdue === true) {
-    conditions.push({ dueDate: { $lt: bind(now) }, status: { $ne: 'completed' } });
-  } else if (filters.overdue === false) {
-    conditions.push({ $or: [{ dueDate: null }, { dueDate: { $gte: bind(now) } }, { status: 'completed' }] });
-  }
-  if (filters.assignee !== undefined) {
-    conditions.push({ assignee: filters.assignee === null ? null : bind(filters.assignee) });
-  }
-  if (filters.parentId !== undefined) {
-    conditions.push({ parent: filters.parentId === null ? null : bind(filters.parentId) });
-  }
-  if (filters.labels) {
-    // && and @> on the label keys, which the (owner or category, label_keys) GIN indexes serve.
-    // The whole list is one value, so any number of labels shares one statement.
-    const keys = bind(textArray(filters.labels.keys));
-    conditions.push({ labelKeys: filters.labels.match === 'all' ? { $contains: keys } : { $overlap: keys } });
-  }
-  if (filters.q) {
-    // A filter over the owner's live tasks, which the task quota bounds (docs/DATABASE.md).
-    const pattern = `%${escapeLike(filters.q)}%`;
-    conditions.push({ $or: [{ title: { $ilike: bind(pattern) } }, { description: { $ilike: bind(pattern) } }] });
-  }
-  return { $and: conditions };
-}
 
 /** Several walks of the same columns, each already cut at `limit`, merged into one order and cut again. */
 export function mergedWalks(walks: Array<{ getQuery(): string; getParams(): readonly unknown[] }>, order: string, limit: number) {

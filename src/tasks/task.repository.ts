@@ -1,14 +1,13 @@
-import { EntityRepository, raw, sql, type QueryBuilder } from '@mikro-orm/postgresql';
+import { EntityRepository, raw, sql, type QBFilterQuery, type QueryBuilder } from '@mikro-orm/postgresql';
 import { BoundValues, type Statement, StatementTemplates } from '../database/statement-templates.js';
 import { cursorTimestampSql, isCursorTimestamp, type CursorPosition } from '../common/keyset-cursor.js';
 import {
   branchesOf,
   checkCursorValue,
   keysetCondition,
-  liveTasksWhere,
   mergedWalks,
   type Bind,
-  type ConditionValues,
+  type ScopeBranch,
   notIssuedHere,
   type TaskFilters,
   type TaskScope,
@@ -20,6 +19,63 @@ import type { SortSpec } from './task-sort.js';
 import { Task, type SubtaskCounts, type TaskRecord, type TaskRow, type TaskValues } from './task.entity.js';
 
 export type { TaskFilters, TaskScope };
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
+
+/** How a condition's values are written: `now` for overdue, `bind` (see below), lists as text[] values. */
+interface ConditionValues {
+  now: Date;
+  bind: Bind;
+  /** MikroORM inlines parameters, a JS array as a parenthesised list: a text[] is sent as its literal. */
+  textArray: (values: string[]) => string;
+}
+
+/**
+ * Tasks outside the trash, of one owner or one category, matching the list filters. Every value
+ * passes through `bind`, so the description also serves as the shape of a statement template.
+ */
+function liveTasksWhere(branch: ScopeBranch, filters: TaskFilters, { now, bind, textArray }: ConditionValues): QBFilterQuery<Task> {
+  const base = 'user' in branch ? { user: bind(branch.user) } : { category: bind(branch.category) };
+  const conditions: QBFilterQuery<Task>[] = [{ ...base, deletedAt: null }];
+  if (filters.status?.length) {
+    conditions.push({ status: { $in: filters.status.map(bind) } });
+  }
+  if (filters.priority?.length) {
+    conditions.push({ priority: { $in: filters.priority.map(bind) } });
+  }
+  if (filters.categoryId !== undefined) {
+    conditions.push({ category: filters.categoryId === null ? null : bind(filters.categoryId) });
+  }
+  if (filters.dueBefore) {
+    conditions.push({ dueDate: { $lt: bind(filters.dueBefore) } });
+  }
+  if (filters.dueAfter) {
+    conditions.push({ dueDate: { $gt: bind(filters.dueAfter) } });
+  }
+  if (filters.overdue === true) {
+    conditions.push({ dueDate: { $lt: bind(now) }, status: { $ne: 'completed' } });
+  } else if (filters.overdue === false) {
+    conditions.push({ $or: [{ dueDate: null }, { dueDate: { $gte: bind(now) } }, { status: 'completed' }] });
+  }
+  if (filters.assignee !== undefined) {
+    conditions.push({ assignee: filters.assignee === null ? null : bind(filters.assignee) });
+  }
+  if (filters.parentId !== undefined) {
+    conditions.push({ parent: filters.parentId === null ? null : bind(filters.parentId) });
+  }
+  if (filters.labels) {
+    // && and @> on the label keys, which the (owner or category, label_keys) GIN indexes serve.
+    // The whole list is one value, so any number of labels shares one statement.
+    const keys = bind(textArray(filters.labels.keys));
+    conditions.push({ labelKeys: filters.labels.match === 'all' ? { $contains: keys } : { $overlap: keys } });
+  }
+  if (filters.q) {
+    // A filter over the owner's live tasks, which the task quota bounds (docs/DATABASE.md).
+    const pattern = `%${escapeLike(filters.q)}%`;
+    conditions.push({ $or: [{ title: { $ilike: bind(pattern) } }, { description: { $ilike: bind(pattern) } }] });
+  }
+  return { $and: conditions };
+}
 
 /** A single task as a read finds it, with the caller's membership role when it is not theirs. */
 export type ReadableTask = TaskRow & { memberRole?: 'editor' | 'viewer' | null };
