@@ -22,7 +22,7 @@ export class CategoryMemberRepository extends EntityRepository<CategoryMember> {
   async categoryIdsOf(userId: string): Promise<string[]> {
     const bound = new BoundValues();
     const where = { user: bound.bind(userId) };
-    const rows = await this.run('categories of a member', bound, () =>
+    const rows = await STATEMENTS.rows(this.getEntityManager(), 'categories of a member', bound, () =>
       this.createQueryBuilder('member').select('category').where(where).orderBy({ category: 'asc' }),
     );
     return rows.map((row) => row[this.column('category')]);
@@ -32,7 +32,7 @@ export class CategoryMemberRepository extends EntityRepository<CategoryMember> {
   async membersOf(categoryId: string): Promise<Membership[]> {
     const bound = new BoundValues();
     const where = { category: bound.bind(categoryId) };
-    const rows = await this.run('members of a category', bound, () => this.createQueryBuilder('member').select(['user', 'role']).where(where));
+    const rows = await STATEMENTS.rows(this.getEntityManager(), 'members of a category', bound, () => this.createQueryBuilder('member').select(['user', 'role']).where(where));
     return rows.map((row) => ({ userId: row[this.column('user')], role: row[this.column('role')] as MemberRole }));
   }
 
@@ -40,14 +40,8 @@ export class CategoryMemberRepository extends EntityRepository<CategoryMember> {
   async roleOf(categoryId: string, userId: string): Promise<MemberRole | null> {
     const bound = new BoundValues();
     const where = { category: bound.bind(categoryId), user: bound.bind(userId) };
-    const [row] = await this.run('role of a member', bound, () => this.createQueryBuilder('member').select('role').where(where));
+    const [row] = await STATEMENTS.rows(this.getEntityManager(), 'role of a member', bound, () => this.createQueryBuilder('member').select('role').where(where));
     return row ? (row[this.column('role')] as MemberRole) : null;
-  }
-
-  /** Sends the statement of `shape` with the bound values; `build` runs only the first time. */
-  private async run(shape: string, bound: BoundValues, build: Parameters<StatementTemplates['statement']>[2]) {
-    const { sql, params } = STATEMENTS.statement(shape, bound, build);
-    return this.getEntityManager().execute<Array<Record<string, string>>>(sql, params);
   }
 
   private column(property: 'category' | 'user' | 'role'): string {

@@ -27,9 +27,9 @@ export class CategoryRepository extends EntityRepository<Category> {
   async ownerOf(categoryId: string): Promise<string | undefined> {
     const bound = new BoundValues();
     const where = { id: bound.bind(categoryId) };
-    const { sql, params } = OWNER_STATEMENT.statement('owner', bound, () => this.createQueryBuilder('category').select('user').where(where));
-    const [row] = await this.getEntityManager().execute<Array<Record<string, string>>>(sql, params);
-    return row?.[this.getEntityManager().getMetadata(this.entityName).properties.user.fieldNames[0]];
+    const em = this.getEntityManager();
+    const [row] = await OWNER_STATEMENT.rows(em, 'owner', bound, () => this.createQueryBuilder('category').select('user').where(where));
+    return row?.[em.getMetadata(this.entityName).properties.user.fieldNames[0]];
   }
 
   /**

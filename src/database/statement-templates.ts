@@ -28,6 +28,11 @@ interface BuiltQuery {
   getParams(): readonly unknown[];
 }
 
+/** What sends SQL with parameters: an EntityManager, or one of its connections. */
+interface StatementSender {
+  execute(sql: string, params: unknown[]): Promise<unknown>;
+}
+
 type Parameter = { slot: number } | { constant: unknown };
 
 // NUL never reaches PostgreSQL in a text value, so a stand-in cannot be mistaken for a real value.
@@ -53,6 +58,15 @@ export class StatementTemplates {
       sql: template.sql,
       params: template.params.map((parameter) => ('slot' in parameter ? bound.values[parameter.slot] : parameter.constant)),
     };
+  }
+
+  /**
+   * Sends the statement for `bound.values` through `sender` (the EntityManager or one of its
+   * connections) and answers its rows as PostgreSQL names the columns, unmapped.
+   */
+  async rows(sender: StatementSender, shape: string, bound: BoundValues, build: () => BuiltQuery): Promise<Array<Record<string, string>>> {
+    const { sql, params } = this.statement(shape, bound, build);
+    return (await sender.execute(sql, params)) as Array<Record<string, string>>;
   }
 
   private static templateOf(query: BuiltQuery, boundCount: number): { sql: string; params: Parameter[] } {

@@ -63,10 +63,9 @@ export class TaskPositions {
   private async last(list: TaskList): Promise<string | null> {
     const bound = new BoundValues();
     const where = this.listWhere('category' in list ? { category: bound.bind(list.category) } : { user: bound.bind(list.user) });
-    const { sql, params } = LAST_POSITION.statement('category' in list ? 'category' : 'owner', bound, () =>
+    const [row] = await LAST_POSITION.rows(this.em, 'category' in list ? 'category' : 'owner', bound, () =>
       this.em.createQueryBuilder(Task, 'task').select(['position']).where(where).orderBy({ position: 'desc' }).limit(1),
     );
-    const [row] = await this.em.execute<Array<Record<string, string>>>(sql, params);
     return row?.[this.em.getMetadata(Task).properties.position.fieldNames[0]] ?? null;
   }
 

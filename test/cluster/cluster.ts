@@ -198,6 +198,15 @@ export function httpRequest(url: string, options: { method?: string; headers?: R
   });
 }
 
+/** Whether the process runs (Linux: a zombie, killed and not yet reaped, counts as gone). */
+export function processExists(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * One GET over a fresh connection left idle afterwards: the answer's head, and how long after the
  * answer the server closed the connection (undefined if it was still open after `limitMs`).

@@ -6,6 +6,7 @@ import {
   Cluster,
   haproxyServers,
   idleConnectionAfter,
+  processExists,
   query,
   registerAndLogin,
   type Account,
@@ -249,15 +250,6 @@ describe(`SIGKILL of API instance ${KILLED_INSTANCE} under a steady write load t
     expect(servers[`api${KILLED_INSTANCE}`].sessions).toBeGreaterThan(sessionsWhenBack);
   }, 90_000);
 });
-
-/** Linux: a zombie (killed, not yet reaped) counts as gone. */
-function processExists(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 function describeFailure(killedAt: number) {
   return (outcome: WriteOutcome) => ({
