@@ -29,7 +29,7 @@ const REQUESTS = 60;
 /** The requests are fired from this long before the signal... */
 const FIRST_REQUEST_BEFORE_SIGNAL_MS = 1_000;
 /** ...until this long before the drain ends (room for a slow, shared machine to send them on time). */
-const LAST_REQUEST_BEFORE_DRAIN_END_MS = 800;
+const LAST_REQUEST_BEFORE_DRAIN_END_MS = 1_200;
 /** Requests sent this close to the signal may be answered either side of it. */
 const SIGNAL_MARGIN_MS = 100;
 
