@@ -41,6 +41,12 @@ describe('validateEnvironment', () => {
     expect(validateEnvironment({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).TRUST_PROXY).toBe('10.0.0.0/8, 127.0.0.1');
   });
 
+  it('lists every refused variable in one error, each with what it expects', () => {
+    expect(() => validateEnvironment({ SESSION_TTL: 'forever', WEBHOOK_RETRY_SCHEDULE: '5s,later' })).toThrow(
+      /SESSION_TTL: SESSION_TTL must be a duration such as 12h[\s\S]*WEBHOOK_RETRY_SCHEDULE: WEBHOOK_RETRY_SCHEDULE must be comma-separated durations/,
+    );
+  });
+
   it('converts numbers and booleans from strings', () => {
     const environment = validateEnvironment({ DATABASE_POOL_SIZE: '4', MIGRATE_ON_START: 'true' });
     expect(environment.DATABASE_POOL_SIZE).toBe(4);
@@ -81,6 +87,9 @@ describe('validateEnvironment', () => {
     ['LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS', '0'],
     ['LOGIN_FAILURES_PER_ADDRESS', 'many'],
     ['LOGIN_FAILURE_WINDOW', 'a while'],
+    ['ACTIVITY_RETENTION', '90 days'],
+    ['WEBHOOK_RETRY_SCHEDULE', '5s,,5m'],
+    ['WEBHOOK_RETRY_SCHEDULE', 'soon'],
     ['TRUST_PROXY', 'true'],
     ['TRUST_PROXY', 'proxy.internal'],
     ['REGISTER_LIMIT_PER_HOUR', '0'],

@@ -1,48 +1,10 @@
-import { applyDecorators } from '@nestjs/common';
-import { plainToInstance, Transform } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  ValidateBy,
-  validateSync,
-} from 'class-validator';
+import { plainToInstance } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Matches, validateSync } from 'class-validator';
 import { availableParallelism } from 'node:os';
-import { parseDuration, DURATION_PATTERN } from './duration.js';
+import { parseDuration } from './duration.js';
+import { BooleanSetting, DurationListSetting, DurationSetting, IntegerSetting } from './setting-decorators.js';
 import { IsHttpOriginList, IsPostgresUrl, IsPostgresUrlList } from './url-settings.js';
-import { parseTrustProxy } from './trust-proxy.js';
-
-const toBoolean = ({ value }: { value: unknown }) =>
-  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
-const toInteger = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
-
-/** An integer variable between `min` and `max`, given as decimal text. */
-const IntegerSetting = (min: number, max: number) => applyDecorators(Transform(toInteger), IsInt(), Min(min), Max(max));
-
-/** The reason parseTrustProxy refuses a value, or undefined when it accepts it. */
-function trustProxyProblem(value: unknown): string | undefined {
-  try {
-    parseTrustProxy(typeof value === 'string' ? value : String(value));
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
-
-const IsTrustProxy = () =>
-  ValidateBy({
-    name: 'isTrustProxy',
-    validator: {
-      validate: (value: unknown) => trustProxyProblem(value) === undefined,
-      defaultMessage: (args) => `TRUST_PROXY is refused: ${trustProxyProblem(args?.value)}`,
-    },
-  });
+import { IsTrustProxy } from './trust-proxy.js';
 
 /**
  * bcrypt runs on libuv's thread pool (UV_THREADPOOL_SIZE, 4 by default): more concurrent hashes
@@ -104,8 +66,7 @@ export class Environment {
   @IntegerSetting(100, 3_600_000)
   DATABASE_STATEMENT_TIMEOUT_MS = 15_000;
 
-  @Transform(toBoolean)
-  @IsBoolean()
+  @BooleanSetting()
   MIGRATE_ON_START = false;
 
   @IsString()
@@ -118,27 +79,25 @@ export class Environment {
   BCRYPT_COST = 12;
 
   /** Activity entries older than this are deleted by a scheduled job. */
-  @Matches(DURATION_PATTERN, { message: 'ACTIVITY_RETENTION must be a duration such as 90d or 2160h' })
+  @DurationSetting('90d or 2160h')
   ACTIVITY_RETENTION = '90d';
 
   /** Tasks in the trash longer than this are deleted for good by a scheduled job. */
-  @Matches(DURATION_PATTERN, { message: 'TRASH_RETENTION must be a duration such as 30d or 720h' })
+  @DurationSetting('30d or 720h')
   TRASH_RETENTION = '30d';
 
   /** Change-feed cursors older than this answer 410 (the feed reads the activity log, kept ACTIVITY_RETENTION). */
-  @Matches(DURATION_PATTERN, { message: 'CHANGES_RETENTION must be a duration such as 30d or 720h' })
+  @DurationSetting('30d or 720h')
   CHANGES_RETENTION = '30d';
 
   /** A write's answer is kept this long for repeats with the same Idempotency-Key. */
-  @Matches(DURATION_PATTERN, { message: 'IDEMPOTENCY_TTL must be a duration such as 24h or 1d' })
+  @DurationSetting('24h or 1d')
   IDEMPOTENCY_TTL = '24h';
 
-  @Matches(DURATION_PATTERN, { message: 'SESSION_TTL must be a duration such as 12h, 90m or 3600s' })
+  @DurationSetting('12h, 90m or 3600s')
   SESSION_TTL = '12h';
 
-  @Matches(DURATION_PATTERN, {
-    message: 'SESSION_IDLE_TIMEOUT must be a duration such as 30m or 1800s',
-  })
+  @DurationSetting('30m or 1800s')
   SESSION_IDLE_TIMEOUT = '30m';
 
   /**
@@ -160,7 +119,7 @@ export class Environment {
   @IntegerSetting(1, 1_000_000)
   LOGIN_FAILURES_PER_ACCOUNT = 100;
 
-  @Matches(DURATION_PATTERN, { message: 'LOGIN_FAILURE_WINDOW must be a duration such as 15m or 900s' })
+  @DurationSetting('15m or 900s')
   LOGIN_FAILURE_WINDOW = '15m';
 
   @IntegerSetting(1, 1_000_000)
@@ -185,11 +144,11 @@ export class Environment {
   MAX_WEBHOOKS_PER_USER = 10;
 
   /** Delays between a webhook message's attempts (Standard Webhooks' default schedule); past the last, it fails. */
-  @IsString()
+  @DurationListSetting('5s,5m,30m,2h')
   WEBHOOK_RETRY_SCHEDULE = '5s,5m,30m,2h,5h,10h,10h';
 
   /** Delivered and failed webhook messages, with their attempts, are deleted after this. */
-  @Matches(DURATION_PATTERN, { message: 'WEBHOOK_LOG_RETENTION must be a duration such as 7d or 168h' })
+  @DurationSetting('7d or 168h')
   WEBHOOK_LOG_RETENTION = '7d';
 
   /** A receiver that has not answered within this is retried later. */
@@ -201,13 +160,11 @@ export class Environment {
   WEBHOOK_POLL_INTERVAL_MS = 1_000;
 
   /** false: this instance queues webhook messages but leaves their delivery to instances where it is true. */
-  @Transform(toBoolean)
-  @IsBoolean()
+  @BooleanSetting()
   WEBHOOK_DISPATCH = true;
 
   /** Allows webhooks to loopback and private addresses: for tests and private networks only. */
-  @Transform(toBoolean)
-  @IsBoolean()
+  @BooleanSetting()
   WEBHOOK_ALLOW_PRIVATE = false;
 
   /** A login past this many live sessions revokes the user's oldest (by creation). */
@@ -279,16 +236,6 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
       (error) => `  ${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`,
     );
     throw new Error(`Invalid environment configuration:\n${lines.join('\n')}`);
-  }
-  parseDuration(environment.SESSION_TTL);
-  parseDuration(environment.SESSION_IDLE_TIMEOUT);
-  parseDuration(environment.LOGIN_FAILURE_WINDOW);
-  parseDuration(environment.ACTIVITY_RETENTION);
-  parseDuration(environment.TRASH_RETENTION);
-  parseDuration(environment.IDEMPOTENCY_TTL);
-  parseDuration(environment.WEBHOOK_LOG_RETENTION);
-  if (!environment.WEBHOOK_RETRY_SCHEDULE.split(',').every((delay) => DURATION_PATTERN.test(delay.trim()))) {
-    throw new Error('Invalid environment configuration:\n  WEBHOOK_RETRY_SCHEDULE must be comma-separated durations such as 5s,5m,30m,2h');
   }
   if (parseDuration(environment.CHANGES_RETENTION) > parseDuration(environment.ACTIVITY_RETENTION)) {
     throw new Error('Invalid environment configuration:\n  CHANGES_RETENTION must not be longer than ACTIVITY_RETENTION: the change feed reads the activity log');

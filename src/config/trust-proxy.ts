@@ -1,3 +1,4 @@
+import { ValidateBy } from 'class-validator';
 import ipaddr from 'ipaddr.js';
 
 /** Which proxies may set X-Forwarded-For: none, the nearest N hops, or these addresses/CIDRs. */
@@ -57,3 +58,23 @@ export function fastifyTrustProxy(trust: TrustProxy): false | string[] | ((addre
   }
   return trust.addresses;
 }
+
+/** The reason parseTrustProxy refuses a value, or undefined when it accepts it. */
+function trustProxyProblem(value: unknown): string | undefined {
+  try {
+    parseTrustProxy(typeof value === 'string' ? value : String(value));
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** The Environment check of TRUST_PROXY: refused with parseTrustProxy's reason. */
+export const IsTrustProxy = () =>
+  ValidateBy({
+    name: 'isTrustProxy',
+    validator: {
+      validate: (value: unknown) => trustProxyProblem(value) === undefined,
+      defaultMessage: (args) => `TRUST_PROXY is refused: ${trustProxyProblem(args?.value)}`,
+    },
+  });
