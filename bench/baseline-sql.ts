@@ -28,7 +28,7 @@ export const CATEGORY_MEMBERS = CATEGORY_PEOPLE;
 export const MEMBERSHIPS = 'select "member"."category_id" from "category_members" as "member" where "member"."user_id" = $1 order by "member"."category_id" asc';
 
 /**
- * TaskRepository.pageStatement for the default sort (-createdAt): every column under its property name,
+ * TaskPages.pageStatement for the default sort (-createdAt): every column under its property name,
  * timestamps as ISO text, limit + 1 rows, the cursor text beside each.
  */
 const ISO = (column: string) => `to_char(task.${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -58,7 +58,7 @@ export const NEXT_PAGE = WALK('', '"task"."user_id" = $1', KEYSET('$2', '$3'), '
 /**
  * The caller's tasks and those of `sharedCategories` categories shared with them: one walk each
  * (the owner's first, then the categories in id order, as sharedWith reads them), each cut at the
- * limit, merged by the sort key and cut again (TaskRepository.pageStatement's mergedWalks).
+ * limit, merged by the sort key and cut again (TaskPages.pageStatement's mergedWalks).
  * Parameters: $1 the caller, $2.. the categories, then the cursor (value, id) on a next page,
  * then the limit.
  */

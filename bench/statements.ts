@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { decodeCursor, listFingerprint } from '../src/common/keyset-cursor.js';
 import { sortSpec } from '../src/tasks/task-sort.js';
-import { Task } from '../src/tasks/task.entity.js';
+import { TaskPages } from '../src/tasks/task-pages.js';
 import { FIRST_PAGE, mergedPage, NEXT_PAGE } from './baseline-sql.js';
 import { withClient, withOrm } from './database.js';
 import { send, type RequestStream } from './requests.js';
@@ -115,7 +115,7 @@ const describe = (node: PlanNode): string[] => [
 /**
  * EXPLAIN ANALYZE of the heavy user's first and deep page, and of the sharing member's (their own
  * tasks and every category shared with them, one walk each), as the API sends them: the query is
- * TaskRepository.pageStatement's own (values inlined by the platform's formatQuery, as MikroORM sends them).
+ * TaskPages.pageStatement's own (values inlined by the platform's formatQuery, as MikroORM sends them).
  * The baseline's hand-written copy (bench/baseline-sql.ts) is explained too and must get the same
  * plan, or the comparison would not be like for like.
  */
@@ -136,7 +136,7 @@ export async function explainPages(url: string, fixture: Fixture): Promise<PageP
   ];
   const apiQueries = await withOrm(url, async (orm) =>
     positions.map(({ owner, shared: sharedCategoryIds, position }) => {
-      const { sql, params } = orm.em.fork().getRepository(Task).pageStatement({ ownerId: owner, sharedCategoryIds }, {}, sortSpec(LIST_SORT), position, PAGE_SIZE);
+      const { sql, params } = new TaskPages(orm.em.fork()).pageStatement({ ownerId: owner, sharedCategoryIds }, {}, sortSpec(LIST_SORT), position, PAGE_SIZE);
       return orm.em.getPlatform().formatQuery(sql, params);
     }),
   );
@@ -153,7 +153,7 @@ export async function explainPages(url: string, fixture: Fixture): Promise<PageP
       const baselineSql = categories.length > 0 ? mergedPage(categories.length, position !== undefined) : position ? NEXT_PAGE : FIRST_PAGE;
       const baseline = await explain(baselineSql, [owner, ...categories, ...cursor, PAGE_SIZE + 1]);
       if (baseline.plan !== measured.plan) {
-        throw new Error(`list query, ${page}: the API's plan is ${measured.plan}, the baseline's ${baseline.plan}: bench/baseline-sql.ts no longer copies TaskRepository.pageStatement`);
+        throw new Error(`list query, ${page}: the API's plan is ${measured.plan}, the baseline's ${baseline.plan}: bench/baseline-sql.ts no longer copies TaskPages.pageStatement`);
       }
       plans.push({ page, ...measured });
     }

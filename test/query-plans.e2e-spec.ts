@@ -3,7 +3,8 @@ import { sortSpec, TASK_SORTS } from '../src/tasks/task-sort.js';
 import { Activity } from '../src/activity/activity.entity.js';
 import type { ActivityFilters } from '../src/activity/activity.repository.js';
 import { Task } from '../src/tasks/task.entity.js';
-import type { TaskFilters, TaskScope } from '../src/tasks/task.repository.js';
+import type { TaskFilters, TaskScope } from '../src/tasks/task-list-conditions.js';
+import { TaskPages } from '../src/tasks/task-pages.js';
 import { cursorTimestampSql } from '../src/common/keyset-cursor.js';
 import type { Statement } from '../src/database/statement-templates.js';
 import { dropDatabase, ensureDatabaseExists, withDatabaseName } from './support/test-database.js';
@@ -33,7 +34,7 @@ const flatten = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).fla
 const walkIndexes = (nodes: PlanNode[]) => nodes.map((node) => node['Index Name']).filter((name): name is string => !!name?.startsWith('tasks_') && name !== 'tasks_parent_idx');
 
 async function planOf(filters: TaskFilters, sort: (typeof TASK_SORTS)[number]): Promise<PlanNode[]> {
-  return explain(orm.em.fork().getRepository(Task).pageStatement({ ownerId: userId, sharedCategoryIds: [] }, filters, sortSpec(sort), undefined, 50));
+  return explain(new TaskPages(orm.em.fork()).pageStatement({ ownerId: userId, sharedCategoryIds: [] }, filters, sortSpec(sort), undefined, 50));
 }
 
 /** EXPLAIN of a statement with its values inlined, as MikroORM sends it. */
@@ -154,7 +155,7 @@ describe(`the task list query on ${USERS * TASKS_PER_USER} tasks across ${USERS}
 
 describe('the other keyset lists', () => {
   it('the trash walks its partial index newest first: no sequential scan, no sort', async () => {
-    const nodes = await explain(orm.em.fork().getRepository(Task).trashPageStatement({ ownerId: userId, sharedCategoryIds: [] }, undefined, 50));
+    const nodes = await explain(new TaskPages(orm.em.fork()).trashPageStatement({ ownerId: userId, sharedCategoryIds: [] }, undefined, 50));
     expect(walkIndexes(nodes)).toEqual(['tasks_user_trash_idx']);
     // The people on each of the 50 rows are looked up in users (a small table here, scanned).
     expect(nodes.filter((node) => node['Node Type'] === 'Sort' || (node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'tasks'))).toEqual([]);
@@ -258,12 +259,12 @@ describe('a member\'s list (scope=all) over 10 shared categories of 10,000 tasks
   }
 
   it.each(TASK_SORTS)('sort=%s: the first page takes one page from each walk\'s index, never the whole set', async (sort) => {
-    expectIndexWalks(await explain(orm.em.fork().getRepository(Task).pageStatement(scope, {}, sortSpec(sort), undefined, 50)));
+    expectIndexWalks(await explain(new TaskPages(orm.em.fork()).pageStatement(scope, {}, sortSpec(sort), undefined, 50)));
   });
 
   it('a page 50,000 rows deep reads from the cursor on in every walk, one page each', async () => {
     const after = await positionAt(50_000);
-    const statement = orm.em.fork().getRepository(Task).pageStatement(scope, {}, sortSpec('-createdAt'), after, 50);
+    const statement = new TaskPages(orm.em.fork()).pageStatement(scope, {}, sortSpec('-createdAt'), after, 50);
     expectIndexWalks(await explain(statement));
     const [first] = await orm.em.getConnection().execute<Array<{ id: string }>>(statement.sql, statement.params);
     expect(first.id).toBe((await positionAt(50_001)).id);

@@ -4,7 +4,7 @@ import type { TaskPriority, TaskStatus } from './task-enums.js';
 import type { SortSpec } from './task-sort.js';
 
 /**
- * The conditions of the task lists (TaskRepository's page statements), as plain descriptions the
+ * The conditions of the task lists (TaskPages' statements), as plain descriptions the
  * QueryBuilder turns into SQL: which walks a scope takes, the filters, the keyset after a cursor.
  */
 

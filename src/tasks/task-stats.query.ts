@@ -1,6 +1,6 @@
 import { raw, type EntityManager, type QBFilterQuery } from '@mikro-orm/postgresql';
 import { Task } from './task.entity.js';
-import type { TaskScope } from './task.repository.js';
+import type { TaskScope } from './task-list-conditions.js';
 
 /** The owner's tasks and those of the shared categories; a condition nothing meets for an empty scope. */
 function scopeConditions(scope: TaskScope): QBFilterQuery<Task>[] {

@@ -13,6 +13,7 @@ import { TaskBatchService } from './task-batch.service.js';
 import { TaskAccess } from './task-access.js';
 import { TaskHierarchy } from './task-hierarchy.js';
 import { TaskOwnershipChanges } from './task-ownership-changes.js';
+import { TaskPages } from './task-pages.js';
 import { TaskPositions } from './task-positions.js';
 import { TaskSharingService } from './task-sharing.service.js';
 import { TaskWriter } from './task-writer.js';
@@ -35,6 +36,7 @@ import { TrashService } from './trash.service.js';
     TaskAccess,
     TaskHierarchy,
     TaskOwnershipChanges,
+    TaskPages,
     TaskPositions,
     TaskOccurrences,
     TaskSharingService,

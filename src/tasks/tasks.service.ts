@@ -20,12 +20,14 @@ import { completedAtAfter, fieldChanges, taskValuesFrom } from './task-changes.j
 import { TaskAccess } from './task-access.js';
 import { TaskHierarchy } from './task-hierarchy.js';
 import { labelKeysOf } from './task-labels.js';
+import { TaskPages } from './task-pages.js';
 import { isPositionTaken, listOf, TaskPositions } from './task-positions.js';
 import type { TaskRecord } from './task.entity.js';
 import { sortSpec } from './task-sort.js';
 import { countTaskStats } from './task-stats.query.js';
 import { TaskWriter } from './task-writer.js';
-import { TaskRepository, type TaskFilters, type TaskScope } from './task.repository.js';
+import type { TaskFilters, TaskScope } from './task-list-conditions.js';
+import { TaskRepository } from './task.repository.js';
 import { isKnownTimeZone } from './time-zone.js';
 
 const MAX_PLACE_ATTEMPTS = 3;
@@ -44,6 +46,7 @@ export class TasksService {
   constructor(
     private readonly em: EntityManager,
     private readonly tasks: TaskRepository,
+    private readonly pages: TaskPages,
     private readonly writer: TaskWriter,
     private readonly access: TaskAccess,
     private readonly categories: CategoryAccessService,
@@ -191,13 +194,13 @@ export class TasksService {
     const after = query.cursor ? decodeCursor(query.cursor, fingerprint) : undefined;
     const scope = await this.scope(userId, scopeName, filters.categoryId);
 
-    const rows = await this.tasks.findPage(scope, filters, sortSpec(sort), after, limit);
+    const rows = await this.pages.findPage(scope, filters, sortSpec(sort), after, limit);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
       items: page.map(TaskResponse.from),
       nextCursor: rows.length > limit && last ? encodeCursor(fingerprint, { value: last.cursor_value, id: last.id }) : null,
-      ...(query.includeTotal && { total: await this.tasks.countMatching(scope, filters) }),
+      ...(query.includeTotal && { total: await this.pages.countMatching(scope, filters) }),
     };
   }
 

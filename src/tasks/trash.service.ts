@@ -13,6 +13,7 @@ import type { TaskRecord } from './task.entity.js';
 import { busyTask, preconditionFailed, TaskWriter } from './task-writer.js';
 import { TaskRepository, type ReadableTask } from './task.repository.js';
 import { TaskAccess } from './task-access.js';
+import { TaskPages } from './task-pages.js';
 import { CategoryAccessService } from '../categories/category-access.service.js';
 import type { TaskPage } from './tasks.service.js';
 
@@ -29,6 +30,7 @@ export class TrashService {
 
   constructor(
     private readonly tasks: TaskRepository,
+    private readonly pages: TaskPages,
     private readonly writer: TaskWriter,
     private readonly activity: ActivityService,
     private readonly unitOfWork: UnitOfWork,
@@ -43,7 +45,7 @@ export class TrashService {
   /** The trash of the caller's own tasks and of the categories shared with them. */
   async list(userId: string, limit: number, cursor?: string): Promise<TaskPage> {
     const after = cursor ? decodeCursor(cursor, TRASH_LIST) : undefined;
-    const rows = await this.tasks.findTrashPage({ ownerId: userId, sharedCategoryIds: await this.categories.sharedWith(userId) }, after, limit);
+    const rows = await this.pages.findTrashPage({ ownerId: userId, sharedCategoryIds: await this.categories.sharedWith(userId) }, after, limit);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
