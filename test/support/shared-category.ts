@@ -1,7 +1,9 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LightMyRequestResponse } from 'fastify';
-import type { TestAccount } from './accounts.js';
+import { registerAndLogin, type TestAccount } from './accounts.js';
+import type { ApiTest } from './api-test.js';
 import { changesPage, type Change } from './change-feed.js';
-import { expectProblem, type Call, type TaskBody } from './tasks-fixtures.js';
+import { createCategory, expectProblem, sql, type Call, type CategoryBody, type TaskBody } from './tasks-fixtures.js';
 
 export { changesPage, type Change };
 
@@ -14,6 +16,57 @@ export async function join(call: Call, owner: TestAccount, member: TestAccount, 
   expect({ status: sent.statusCode, body: sent.body }).toEqual({ status: 201, body: expect.any(String) });
   const accepted = await call(member, 'POST', `/invitations/${sent.json().id}/accept`);
   expect({ status: accepted.statusCode, body: accepted.body }).toEqual({ status: 200, body: expect.any(String) });
+}
+
+/** What each case of the shared-task specs starts from: a fresh owner's category with an editor and a viewer, and a stranger to it. */
+export async function categoryWithMembers(app: NestFastifyApplication, call: Call) {
+  const [owner, editor, viewer, stranger] = await Promise.all([0, 1, 2, 3].map(() => registerAndLogin(app)));
+  const category = await createCategory(call, owner, { name: 'Shared', color: '#112233' });
+  await join(call, owner, editor, category.id, 'editor');
+  await join(call, owner, viewer, category.id, 'viewer');
+  return { owner, editor, viewer, stranger, category };
+}
+
+export const idsOf = (tasks: Array<{ id: string }>) => tasks.map((task) => task.id).sort();
+
+/** GET and PATCH /tasks/{id} as an account. */
+export const taskCalls = (call: Call) => ({
+  get: (account: TestAccount, id: string) => call(account, 'GET', `/tasks/${id}`),
+  patch: (account: TestAccount, id: string, payload: object) => call(account, 'PATCH', `/tasks/${id}`, { payload }),
+});
+
+export interface OwnedCategory {
+  owner: TestAccount;
+  category: CategoryBody;
+}
+
+/** What each case of the category-sharing specs starts from: a fresh owner and their category, not shared yet. */
+export async function ownerWithCategory(app: NestFastifyApplication, call: Call): Promise<OwnedCategory> {
+  const owner = await registerAndLogin(app);
+  const category = await createCategory(call, owner, { name: 'Shared', color: '#112233' });
+  return { owner, category };
+}
+
+/**
+ * The invitation calls of the category-sharing specs. They default to the case's owner and
+ * category, read through `current` at each call because every case replaces them.
+ */
+export function invitationCalls(api: ApiTest, current: () => OwnedCategory) {
+  const { call } = api;
+  const invite = (login: string, role = 'editor', as = current().owner, categoryId = current().category.id) =>
+    call(as, 'POST', `/categories/${categoryId}/invitations`, { payload: { login, role } });
+  const count = async (table: string) => (await sql<{ n: number }>(api.app, `select count(*)::int as n from ${table} where category_id = ?`, [current().category.id]))[0].n;
+
+  /** Invites the account (by username) and accepts as it: it is then a member with that role. */
+  async function inviteAndAccept(account: TestAccount, role = 'editor', categoryId = current().category.id, inviter = current().owner): Promise<LightMyRequestResponse> {
+    const sent = await invite(account.username, role, inviter, categoryId);
+    expect(sent.statusCode).toBe(201);
+    const accepted = await call(account, 'POST', `/invitations/${sent.json().id}/accept`);
+    expect(accepted.statusCode).toBe(200);
+    return accepted;
+  }
+
+  return { invite, count, join: inviteAndAccept };
 }
 
 export function expectForbidden(response: LightMyRequestResponse): void {
