@@ -39,11 +39,11 @@ export class TaskRepository extends EntityRepository<Task> {
   }
 
   /**
-   * Reads that answer the API (single tasks here, TaskPages' lists) select every column of the entity under
-   * its property name, timestamps already as ISO text, the people on the task (creator, assignee)
-   * as user summaries, and skip the ORM's result mapping: measured at 0.54 against 0.77 ms of CPU
-   * for a page of 50 (docs/PERFORMANCE.md, "Reads without result mapping"). Built from the
-   * metadata, so a new property is selected without another line.
+   * Reads that answer the API (single tasks here, TaskPages' lists) select every column of the
+   * entity under its property name, timestamps already as ISO text, the people on the task
+   * (creator, assignee) as user summaries, and skip the ORM's result mapping: measured at 0.54
+   * against 0.77 ms of CPU for a page of 50 (docs/PERFORMANCE.md, "Reads without result mapping").
+   * Built from the metadata, so a new property is selected without another line.
    */
   selectResponseColumns(connection: 'read' | 'write') {
     const em = this.getEntityManager();
