@@ -1,7 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createContractChecker, fetchDocument, listOperations, type ContractChecker, type Operation } from './support/openapi-contract.js';
 import { addViolation, formatCoverage, formatViolations, fuzzOperation, fuzzRuns, fuzzSeed, replayCommand, type OperationReport } from './support/fuzz-runner.js';
-import { FuzzWorld, inconsistencies } from './support/fuzz-world.js';
+import { inconsistencies } from './support/fuzz-consistency.js';
+import { FuzzWorld } from './support/fuzz-world.js';
 import { createTestApp, truncateAll } from './support/test-app.js';
 
 /**

@@ -2,7 +2,8 @@ import { randomInt } from 'node:crypto';
 import fc from 'fast-check';
 import type { ContractChecker, Operation } from './openapi-contract.js';
 import { requestArbitrary } from './fuzz-requests.js';
-import { printable, shapeOf, type FuzzWorld } from './fuzz-world.js';
+import { printable, shapeOf } from './fuzz-text.js';
+import type { FuzzWorld } from './fuzz-world.js';
 
 /** Operations that hash or compare passwords (bcrypt, ~50 ms): fewer of their bodies are valid. */
 export const BCRYPT_OPERATIONS = new Set([
